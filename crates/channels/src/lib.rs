@@ -1,1 +1,2 @@
-
+pub mod emvco;
+pub mod va;

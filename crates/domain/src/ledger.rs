@@ -1,0 +1,246 @@
+//! Double-entry ledger: accounts, postings, and the journal entry each money movement writes.
+//!
+//! Sign convention: an account's balance is the sum of its postings. Merchant and revenue
+//! accounts (what the platform owes or earned) grow with positive postings; a channel's
+//! clearing account goes negative by what the channel has collected for us and not yet
+//! settled. Every entry sums to zero per currency.
+
+use crate::money::Currency;
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Account {
+    /// What a merchant can spend (pay out, refund).
+    MerchantAvailable { app_id: String, currency: Currency },
+    /// Merchant funds held for payouts and refunds in flight.
+    MerchantFrozen { app_id: String, currency: Currency },
+    /// Funds moving through an upstream channel.
+    ChannelClearing { channel: String, currency: Currency },
+    /// Fees the platform has earned.
+    FeeRevenue { currency: Currency },
+    /// Where operator top-ups and adjustments come from or go to.
+    OperatorFunding { currency: Currency },
+}
+
+impl Account {
+    pub fn currency(&self) -> Currency {
+        match self {
+            Account::MerchantAvailable { currency, .. }
+            | Account::MerchantFrozen { currency, .. }
+            | Account::ChannelClearing { currency, .. }
+            | Account::FeeRevenue { currency }
+            | Account::OperatorFunding { currency } => *currency,
+        }
+    }
+
+    /// The account's stable key in the store.
+    pub fn key(&self) -> String {
+        self.to_string()
+    }
+
+    pub fn available(app_id: &str, currency: Currency) -> Account {
+        Account::MerchantAvailable {
+            app_id: app_id.to_string(),
+            currency,
+        }
+    }
+
+    pub fn frozen(app_id: &str, currency: Currency) -> Account {
+        Account::MerchantFrozen {
+            app_id: app_id.to_string(),
+            currency,
+        }
+    }
+}
+
+impl fmt::Display for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Account::MerchantAvailable { app_id, currency } => {
+                write!(f, "merchant:{app_id}:{currency}:available")
+            }
+            Account::MerchantFrozen { app_id, currency } => {
+                write!(f, "merchant:{app_id}:{currency}:frozen")
+            }
+            Account::ChannelClearing { channel, currency } => {
+                write!(f, "channel:{channel}:{currency}:clearing")
+            }
+            Account::FeeRevenue { currency } => write!(f, "platform:{currency}:fee_revenue"),
+            Account::OperatorFunding { currency } => write!(f, "platform:{currency}:funding"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    pub account: Account,
+    pub amount: i64,
+}
+
+/// Why an entry was written; stored with it for audits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    PaymentCompleted,
+    TopUp,
+    Adjustment,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::PaymentCompleted => "payment.completed",
+            EntryKind::TopUp => "balance.topup",
+            EntryKind::Adjustment => "balance.adjust",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub kind: EntryKind,
+    /// The transaction id (or operator reference) the entry belongs to.
+    pub reference: String,
+    pub memo: Option<String>,
+    pub postings: Vec<Posting>,
+}
+
+impl JournalEntry {
+    /// True when the postings sum to zero in every currency.
+    pub fn is_balanced(&self) -> bool {
+        let mut sums: BTreeMap<Currency, i128> = BTreeMap::new();
+        for p in &self.postings {
+            *sums.entry(p.account.currency()).or_default() += p.amount as i128;
+        }
+        sums.values().all(|s| *s == 0)
+    }
+
+    /// Postings of zero carry no information; dropping them keeps the journal readable.
+    fn without_zero_postings(mut self) -> Self {
+        self.postings.retain(|p| p.amount != 0);
+        self
+    }
+}
+
+/// A payer paid `amount` through `channel`: the channel owes it to us; the merchant gets it
+/// net of `fee`, which the platform earns.
+pub fn payment_completed(
+    transaction_id: &str,
+    app_id: &str,
+    channel: &str,
+    currency: Currency,
+    amount: i64,
+    fee: i64,
+) -> JournalEntry {
+    JournalEntry {
+        kind: EntryKind::PaymentCompleted,
+        reference: transaction_id.to_string(),
+        memo: None,
+        postings: vec![
+            Posting {
+                account: Account::ChannelClearing {
+                    channel: channel.to_string(),
+                    currency,
+                },
+                amount: -amount,
+            },
+            Posting {
+                account: Account::available(app_id, currency),
+                amount: amount - fee,
+            },
+            Posting {
+                account: Account::FeeRevenue { currency },
+                amount: fee,
+            },
+        ],
+    }
+    .without_zero_postings()
+}
+
+/// An operator credits (positive) or debits (negative) a merchant's available balance.
+pub fn operator_entry(
+    kind: EntryKind,
+    reference: &str,
+    app_id: &str,
+    currency: Currency,
+    amount: i64,
+    memo: &str,
+) -> JournalEntry {
+    JournalEntry {
+        kind,
+        reference: reference.to_string(),
+        memo: Some(memo.to_string()),
+        postings: vec![
+            Posting {
+                account: Account::OperatorFunding { currency },
+                amount: -amount,
+            },
+            Posting {
+                account: Account::available(app_id, currency),
+                amount,
+            },
+        ],
+    }
+}
+
+/// Result of recomputing balances from postings (`sampan ledger verify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerReport {
+    pub accounts: usize,
+    pub entries: usize,
+    /// (account key, stored balance, balance recomputed from postings)
+    pub mismatched_balances: Vec<(String, i64, i64)>,
+    /// entry ids whose postings do not sum to zero per currency
+    pub unbalanced_entries: Vec<i64>,
+}
+
+impl LedgerReport {
+    pub fn is_consistent(&self) -> bool {
+        self.mismatched_balances.is_empty() && self.unbalanced_entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_entry_balances_and_credits_net_of_fee() {
+        let e = payment_completed("C1", "app", "PH_GCASH_URL", Currency::PHP, 10_000, 200);
+        assert!(e.is_balanced());
+        assert_eq!(e.postings.len(), 3);
+        let merchant = e
+            .postings
+            .iter()
+            .find(|p| p.account == Account::available("app", Currency::PHP))
+            .unwrap();
+        assert_eq!(merchant.amount, 9_800);
+    }
+
+    #[test]
+    fn zero_fee_drops_the_revenue_posting() {
+        let e = payment_completed("C1", "app", "X", Currency::THB, 500, 0);
+        assert!(e.is_balanced());
+        assert_eq!(e.postings.len(), 2);
+    }
+
+    #[test]
+    fn unbalanced_entries_are_detected() {
+        let mut e = operator_entry(EntryKind::TopUp, "t", "app", Currency::PHP, 100, "seed");
+        assert!(e.is_balanced());
+        e.postings[0].amount = -99;
+        assert!(!e.is_balanced());
+    }
+
+    #[test]
+    fn account_keys_are_distinct_per_kind() {
+        assert_eq!(
+            Account::available("a", Currency::PHP).key(),
+            "merchant:a:PHP:available"
+        );
+        assert_ne!(
+            Account::available("a", Currency::PHP).key(),
+            Account::frozen("a", Currency::PHP).key()
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! The persistence the domain needs. `sampan-store` implements it for SQLite and PostgreSQL;
+//! every method that changes money does so in one database transaction.
+
+use crate::app::App;
+use crate::ledger::{Account, JournalEntry, LedgerReport};
+use crate::outbox::{Attempt, Notification};
+use crate::payment::{Payment, PaymentOutcome, TransitionError};
+use crate::time::DisplayZone;
+use async_trait::async_trait;
+
+/// Which uniqueness rule a write broke; the HTTP edge maps each to its protocol code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    AppId,
+    MchOrderId,
+    /// A VA or reference number already held by another open order.
+    PayData,
+    TransactionId,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("duplicate {0:?}")]
+    Duplicate(UniqueKey),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("unbalanced journal entry for {0}")]
+    Unbalanced(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- apps
+    async fn insert_app(&self, app: &App) -> Result<(), StoreError>;
+    async fn update_app(&self, app: &App) -> Result<(), StoreError>;
+    async fn app(&self, app_id: &str) -> Result<Option<App>, StoreError>;
+    async fn apps(&self) -> Result<Vec<App>, StoreError>;
+
+    // ---- payments
+    /// Inserts a new PENDING payment; `Duplicate(MchOrderId)` when the app already used the id.
+    async fn insert_payment(&self, payment: &Payment) -> Result<(), StoreError>;
+    async fn payment(&self, transaction_id: &str) -> Result<Option<Payment>, StoreError>;
+    async fn payment_by_mch_order_id(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+    ) -> Result<Option<Payment>, StoreError>;
+    /// Applies `outcome` under a row lock: status change, journal entry and outbox row commit
+    /// together or not at all.
+    async fn settle_payment(
+        &self,
+        transaction_id: &str,
+        outcome: PaymentOutcome,
+        now_ms: i64,
+        zone: &DisplayZone,
+    ) -> Result<Payment, StoreError>;
+    /// Ids of PENDING payments whose expiry has passed.
+    async fn expired_pending_payments(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError>;
+
+    // ---- ledger
+    async fn balance(&self, account: &Account) -> Result<i64, StoreError>;
+    /// Posts an operator entry (top-up, adjustment) on its own.
+    async fn post_entry(&self, entry: &JournalEntry, now_ms: i64) -> Result<(), StoreError>;
+    /// Recomputes every balance from the postings and checks every entry sums to zero.
+    async fn verify_ledger(&self) -> Result<LedgerReport, StoreError>;
+
+    // ---- notification outbox
+    /// Claims up to `limit` due PENDING notifications by pushing their next attempt `lease_ms`
+    /// into the future, so no other worker or node picks them up meanwhile.
+    async fn claim_due_notifications(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// Records an attempt. Delivered → DELIVERED; otherwise PENDING again at
+    /// `next_attempt_at`, or ABANDONED when there is none.
+    async fn record_attempt(
+        &self,
+        attempt: &Attempt,
+        next_attempt_at: Option<i64>,
+    ) -> Result<(), StoreError>;
+    async fn notification(&self, id: i64) -> Result<Option<Notification>, StoreError>;
+    async fn notifications_for(&self, reference: &str) -> Result<Vec<Notification>, StoreError>;
+    async fn attempts(&self, notification_id: i64) -> Result<Vec<Attempt>, StoreError>;
+    /// Makes a notification due now again, whatever its status (operator resend).
+    async fn resend_notification(&self, id: i64, now_ms: i64) -> Result<(), StoreError>;
+    /// Pending notifications, for the backlog gauge.
+    async fn outbox_backlog(&self) -> Result<i64, StoreError>;
+}
