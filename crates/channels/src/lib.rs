@@ -1,2 +1,10 @@
+//! Channel connectors and the payloads upstreams hand to payers.
+
+pub mod cashier;
+pub mod connector;
 pub mod emvco;
+pub mod sandbox;
 pub mod va;
+
+pub use connector::{Connector, ConnectorError, OpenPayment, PayInstruction};
+pub use sandbox::SandboxConnector;

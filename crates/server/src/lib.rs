@@ -1,1 +1,207 @@
+//! The sampan gateway: the open API, the hosted cashier and sandbox, the admin API, and the
+//! background workers of a node.
 
+pub mod admin;
+pub mod config;
+pub mod error;
+pub mod keys;
+pub mod open_api;
+pub mod ops;
+pub mod payments;
+pub mod sandbox;
+pub mod state;
+pub mod workers;
+
+use crate::config::{Config, ConfigError};
+use crate::error::ApiError;
+use crate::state::{AppCache, AppState, RateLimiter, SharedState};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sampan_channels::SandboxConnector;
+use sampan_domain::ids::IdGenerator;
+use sampan_domain::{Catalog, Store};
+use sampan_protocol::Code;
+use sampan_store::{ConnectOptions, Db};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] sampan_domain::StoreError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeyFileError),
+    #[error("catalog: {0}")]
+    Catalog(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Connects the configured store (creating the data directory for SQLite).
+pub async fn open_store(config: &Config) -> Result<Db, StartError> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            StartError::Keys(keys::KeyFileError::Io {
+                path: config.data_dir.display().to_string(),
+                source: e,
+            })
+        })?;
+    }
+    let options = ConnectOptions {
+        max_connections: config.db_max_connections,
+        ..ConnectOptions::default()
+    };
+    Ok(Db::connect(&url, &options).await?)
+}
+
+pub fn load_catalog(config: &Config) -> Result<Catalog, StartError> {
+    match &config.catalog_file {
+        None => Ok(Catalog::builtin()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))?;
+            Catalog::from_toml(&text).map_err(|e| StartError::Catalog(e.to_string()))
+        }
+    }
+}
+
+/// A running node: HTTP server plus workers.
+pub struct Gateway {
+    pub state: SharedState,
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Gateway {
+    pub async fn start(config: Config) -> Result<Gateway, StartError> {
+        let store = open_store(&config).await?;
+        Gateway::start_with_store(config, Arc::new(store)).await
+    }
+
+    pub async fn start_with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+    ) -> Result<Gateway, StartError> {
+        config.validate()?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let platform_key = keys::load_or_create_platform_key(&config.platform_key_path())?;
+        let admin_token = match &config.admin_token {
+            Some(token) => token.clone(),
+            None => keys::load_or_create_token(&config.data_dir.join("admin_token"))?,
+        };
+        let state: SharedState = Arc::new(AppState {
+            store,
+            catalog: Arc::new(load_catalog(&config)?),
+            connector: Arc::new(SandboxConnector),
+            platform_key,
+            ids: IdGenerator::new(config.node_id),
+            zone: config.zone()?,
+            base_url: config.public_base_url(addr),
+            admin_token,
+            schedule: config.retry_schedule(),
+            apps: AppCache::new(Duration::from_secs(2)),
+            rate: RateLimiter::default(),
+            outbox_wake: Notify::new(),
+            config,
+        });
+        let (shutdown, stop) = watch::channel(false);
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let mut http_stop = stop.clone();
+        let server = tokio::spawn(async move {
+            let graceful = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { workers::stopped(&mut http_stop).await });
+            if let Err(e) = graceful.await {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        });
+        let dispatcher = tokio::spawn(workers::dispatcher::run(state.clone(), stop.clone()));
+        let expiry = tokio::spawn(workers::expiry::run(state.clone(), stop));
+        tracing::info!(%addr, base_url = %state.base_url, "sampan is listening");
+        Ok(Gateway {
+            state,
+            addr,
+            shutdown,
+            tasks: vec![server, dispatcher, expiry],
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.state.base_url
+    }
+
+    /// Stops accepting requests, lets in-flight work finish, and returns when all is done.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+pub fn router(state: SharedState) -> Router {
+    let mut router = Router::new()
+        .merge(open_api::routes())
+        .merge(sandbox::cashier_routes())
+        .merge(admin::routes(state.clone()))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready));
+    if state.config.sandbox {
+        router = router.merge(sandbox::sandbox_routes());
+    }
+    router
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::NoRoute })
+        .layer(middleware::from_fn(access_log))
+        .with_state(state)
+}
+
+async fn ready(State(state): State<SharedState>) -> Response {
+    match state.store.outbox_backlog().await {
+        Ok(backlog) => format!("ready; outbox backlog {backlog}\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+/// One line per request: method, path, HTTP status, protocol code, latency.
+async fn access_log(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let code = response.extensions().get::<Code>().map(|c| c.as_i32());
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        code,
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,39 @@
+//! The seam between sampan and the upstream banks and wallets.
+
+use async_trait::async_trait;
+use sampan_domain::{Channel, Money};
+
+/// What a connector needs to open a payment with its upstream.
+#[derive(Debug, Clone)]
+pub struct OpenPayment<'a> {
+    pub transaction_id: &'a str,
+    pub channel: &'a Channel,
+    pub amount: Money,
+    pub merchant_name: &'a str,
+    /// The gateway's hosted checkout page of this order.
+    pub cashier_url: &'a str,
+    pub expires_at: i64,
+}
+
+/// What the payer uses to pay (`payData`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayInstruction {
+    pub pay_data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("channel {0} is not supported by this connector")]
+    Unsupported(String),
+    #[error("upstream refused the order: {0}")]
+    Refused(String),
+}
+
+/// An upstream channel provider. Only `channels` knows which one serves an order.
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+
+    async fn open_payment(&self, order: &OpenPayment<'_>)
+        -> Result<PayInstruction, ConnectorError>;
+}

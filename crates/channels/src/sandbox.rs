@@ -1,0 +1,134 @@
+//! The sandbox connector: a simulated upstream for every channel of the catalog, so the whole
+//! flow runs on one machine. Payers "pay" on the hosted cashier page or through the sandbox API;
+//! here we only hand out what a real upstream would: a checkout link, a QR payload, a VA number.
+
+use crate::connector::{Connector, ConnectorError, OpenPayment, PayInstruction};
+use crate::emvco::{MerchantQr, QrScheme};
+use crate::va;
+use async_trait::async_trait;
+use sampan_domain::{ChannelType, Country};
+
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConnector;
+
+/// Merchant category code the sandbox presents for every merchant (5999, misc. retail).
+const SANDBOX_MCC: &str = "5999";
+
+impl SandboxConnector {
+    fn qr_payload(order: &OpenPayment<'_>) -> Result<String, ConnectorError> {
+        let channel = order.channel;
+        let txn = order.transaction_id;
+        // Wallet-native QR codes are links into the wallet app, not EMVCo payloads.
+        let url_form = match channel.code.as_str() {
+            c if c.starts_with("WECHAT") => Some(format!("weixin://wxpay/bizpayurl?pr={txn}")),
+            c if c.starts_with("TRUEMONEY") => {
+                Some(format!("https://pay.truemoney.sandbox/qr/{txn}"))
+            }
+            "RU_SBP_QR" => Some(format!(
+                "https://qr.nspk.ru/{txn}?type=02&bank=100000000000&sum={}&cur=RUB&crc=0000",
+                order.amount.minor
+            )),
+            _ => None,
+        };
+        if let Some(url) = url_form {
+            return Ok(url);
+        }
+        let scheme = match channel.country {
+            Country::PH => QrScheme::QrPh,
+            Country::ID => QrScheme::Qris,
+            Country::MY => QrScheme::DuitNow,
+            Country::TH => QrScheme::PromptPay,
+            Country::RU => return Err(ConnectorError::Unsupported(channel.code.clone())),
+        };
+        MerchantQr {
+            scheme,
+            amount_minor: Some(order.amount.minor),
+            merchant_id: format!("SMP{}", &txn[txn.len().saturating_sub(12)..]),
+            merchant_name: order.merchant_name.to_string(),
+            merchant_city: sandbox_city(channel.country).to_string(),
+            mcc: SANDBOX_MCC.to_string(),
+            reference: Some(txn.to_string()),
+        }
+        .try_encode()
+        .map_err(|e| ConnectorError::Refused(e.to_string()))
+    }
+}
+
+fn sandbox_city(country: Country) -> &'static str {
+    match country {
+        Country::PH => "Manila",
+        Country::ID => "Jakarta",
+        Country::MY => "Kuala Lumpur",
+        Country::TH => "Bangkok",
+        Country::RU => "Moscow",
+    }
+}
+
+#[async_trait]
+impl Connector for SandboxConnector {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    async fn open_payment(
+        &self,
+        order: &OpenPayment<'_>,
+    ) -> Result<PayInstruction, ConnectorError> {
+        let pay_data = match order.channel.channel_type {
+            ChannelType::URL => order.cashier_url.to_string(),
+            ChannelType::QR => Self::qr_payload(order)?,
+            ChannelType::VA => va::generate(&order.channel.code, &mut rand::thread_rng()),
+        };
+        Ok(PayInstruction { pay_data })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emvco;
+    use sampan_domain::{Catalog, Money};
+
+    async fn open(code: &str, amount: i64) -> String {
+        let catalog = Catalog::builtin();
+        let channel = catalog.get(code).unwrap();
+        let order = OpenPayment {
+            transaction_id: "C1234567890123456789",
+            channel,
+            amount: Money::new(amount, channel.currency()),
+            merchant_name: "Sari-Sari Store",
+            cashier_url: "http://127.0.0.1:8080/cashier/C1234567890123456789",
+            expires_at: 0,
+        };
+        SandboxConnector
+            .open_payment(&order)
+            .await
+            .unwrap()
+            .pay_data
+    }
+
+    #[tokio::test]
+    async fn url_channels_point_at_the_cashier() {
+        assert_eq!(
+            open("PH_GCASH_URL", 10_000).await,
+            "http://127.0.0.1:8080/cashier/C1234567890123456789"
+        );
+    }
+
+    #[tokio::test]
+    async fn qr_channels_carry_a_valid_emvco_payload_with_the_amount() {
+        for code in ["PH_GCASH_QR", "PH_QRPH_DYNAMIC"] {
+            let payload = open(code, 123_450).await;
+            let fields = emvco::parse(&payload).unwrap();
+            assert_eq!(emvco::field(&fields, "53"), Some("608"));
+            assert_eq!(emvco::field(&fields, "54"), Some("1234.50"));
+            assert_eq!(emvco::field(&fields, "58"), Some("PH"));
+        }
+    }
+
+    #[tokio::test]
+    async fn va_channels_get_bank_shaped_numbers() {
+        let number = open("PH_INSTAPAY_VA", 10_000).await;
+        assert!(va::is_well_formed("PH_INSTAPAY_VA", &number), "{number}");
+    }
+}

@@ -1,0 +1,215 @@
+//! The admin JSON API (bearer token): apps, payments with their notifications, resends,
+//! ledger verification, the platform public key.
+
+use crate::ops::{self, AppChanges, AppView, OpsError};
+use crate::state::SharedState;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sampan_domain::time::now_ms;
+use sampan_domain::StoreError;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(state: SharedState) -> Router<SharedState> {
+    Router::new()
+        .route("/admin/apps", get(list_apps).post(create_app))
+        .route("/admin/apps/{app_id}", get(show_app).patch(update_app))
+        .route("/admin/payments/{transaction_id}", get(show_payment))
+        .route("/admin/notifications/{id}/resend", post(resend))
+        .route("/admin/ledger/verify", get(verify_ledger))
+        .route("/admin/keys/platform-public", get(platform_public))
+        .layer(middleware::from_fn_with_state(state, require_token))
+}
+
+async fn require_token(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(presented.as_bytes(), state.admin_token.as_bytes()) {
+        next.run(req).await
+    } else {
+        AdminError(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token".into(),
+        )
+        .into_response()
+    }
+}
+
+/// Compares without an early exit, so response timing does not reveal the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+struct AdminError(StatusCode, String);
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<OpsError> for AdminError {
+    fn from(e: OpsError) -> Self {
+        match e {
+            OpsError::NoApp(_) => AdminError(StatusCode::NOT_FOUND, e.to_string()),
+            OpsError::Invalid(_) => AdminError(StatusCode::BAD_REQUEST, e.to_string()),
+            OpsError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AdminError(StatusCode::NOT_FOUND, "not found".into()),
+            other => {
+                tracing::error!(error = %other, "admin request failed");
+                AdminError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+type AdminResult = Result<Response, AdminError>;
+
+async fn list_apps(State(state): State<SharedState>) -> AdminResult {
+    let apps: Vec<AppView> = state
+        .store
+        .apps()
+        .await?
+        .iter()
+        .map(AppView::from)
+        .collect();
+    Ok(Json(apps).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewApp {
+    name: String,
+    public_key: Option<String>,
+}
+
+async fn create_app(State(state): State<SharedState>, Json(req): Json<NewApp>) -> AdminResult {
+    let created =
+        ops::create_app(state.store.as_ref(), &req.name, req.public_key.as_deref()).await?;
+    let mut body = serde_json::to_value(AppView::from(&created.app)).expect("serializes");
+    if let Some(key) = created.private_key {
+        // Shown once: sampan keeps only the public half.
+        body["privateKey"] = json!(key.to_pkcs8_pem());
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn show_app(State(state): State<SharedState>, Path(app_id): Path<String>) -> AdminResult {
+    let app = state
+        .store
+        .app(&app_id)
+        .await?
+        .ok_or_else(|| AdminError(StatusCode::NOT_FOUND, format!("no app {app_id}")))?;
+    Ok(Json(AppView::from(&app)).into_response())
+}
+
+async fn update_app(
+    State(state): State<SharedState>,
+    Path(app_id): Path<String>,
+    Json(changes): Json<AppChanges>,
+) -> AdminResult {
+    let app = ops::update_app(state.store.as_ref(), &state.catalog, &app_id, changes).await?;
+    state.apps.invalidate(&app_id);
+    Ok(Json(AppView::from(&app)).into_response())
+}
+
+async fn show_payment(
+    State(state): State<SharedState>,
+    Path(transaction_id): Path<String>,
+) -> AdminResult {
+    let payment = state
+        .store
+        .payment(&transaction_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut notifications = Vec::new();
+    for n in state.store.notifications_for(&transaction_id).await? {
+        let attempts: Vec<_> = state
+            .store
+            .attempts(n.id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                json!({
+                    "attempt": a.attempt_no,
+                    "at": state.zone.format(a.at),
+                    "httpStatus": a.http_status,
+                    "response": a.response_excerpt,
+                    "latencyMs": a.latency_ms,
+                    "delivered": a.delivered,
+                })
+            })
+            .collect();
+        notifications.push(json!({
+            "id": n.id,
+            "event": n.event,
+            "url": n.url,
+            "status": n.status.as_str(),
+            "attempts": attempts,
+            "nextAttemptAt": state.zone.format(n.next_attempt_at),
+            "payload": serde_json::from_str::<serde_json::Value>(&n.payload).unwrap_or_default(),
+        }));
+    }
+    Ok(Json(json!({
+        "appId": payment.app_id,
+        "payment": payment.query_data(&state.zone),
+        "notifications": notifications,
+    }))
+    .into_response())
+}
+
+async fn resend(State(state): State<SharedState>, Path(id): Path<i64>) -> AdminResult {
+    state.store.resend_notification(id, now_ms()).await?;
+    state.outbox_wake.notify_one();
+    Ok(Json(json!({"id": id, "status": "PENDING"})).into_response())
+}
+
+async fn verify_ledger(State(state): State<SharedState>) -> AdminResult {
+    let report = state.store.verify_ledger().await?;
+    let status = if report.is_consistent() {
+        StatusCode::OK
+    } else {
+        StatusCode::CONFLICT
+    };
+    Ok((
+        status,
+        Json(json!({
+            "consistent": report.is_consistent(),
+            "accounts": report.accounts,
+            "entries": report.entries,
+            "mismatchedBalances": report.mismatched_balances,
+            "unbalancedEntries": report.unbalanced_entries,
+        })),
+    )
+        .into_response())
+}
+
+async fn platform_public(State(state): State<SharedState>) -> AdminResult {
+    let public = state.platform_key.public_key();
+    Ok(Json(json!({"publicKey": public.to_spki_base64(), "pem": public.to_pem()})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token_comparison() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,121 @@
+//! The one place where failures become protocol answers (`{code, message, data}`).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use sampan_domain::{StoreError, UniqueKey};
+use sampan_protocol::fields::ParamError;
+use sampan_protocol::{Code, ResponseEnvelope, SignatureError, TimestampError};
+
+/// A refused or failed open-api request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A protocol code with its standard message.
+    #[error("{0}")]
+    Code(Code),
+    /// 21002 naming the field.
+    #[error("{0}")]
+    Param(#[from] ParamError),
+    /// Something broke on our side. Logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
+    #[error("body larger than {0} bytes")]
+    BodyTooLarge(usize),
+    #[error("no such route")]
+    NoRoute,
+}
+
+impl ApiError {
+    pub fn code(&self) -> Code {
+        match self {
+            ApiError::Code(code) => *code,
+            ApiError::Param(_) | ApiError::BodyTooLarge(_) | ApiError::NoRoute => Code::ParamError,
+            ApiError::Internal(_) => Code::GeneralError,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Param(e) => format!("{}: {e}", Code::ParamError.message()),
+            ApiError::BodyTooLarge(limit) => {
+                format!("{}: body exceeds {limit} bytes", Code::ParamError.message())
+            }
+            other => other.code().message().to_string(),
+        }
+    }
+
+    fn http_status(&self) -> StatusCode {
+        match self {
+            ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NoRoute => StatusCode::NOT_FOUND,
+            _ => StatusCode::OK,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(UniqueKey::MchOrderId) => {
+                ApiError::Code(Code::DuplicateMchOrderId)
+            }
+            StoreError::NotFound => ApiError::Code(Code::TxNotFound),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<SignatureError> for ApiError {
+    fn from(_: SignatureError) -> Self {
+        ApiError::Code(Code::SignError)
+    }
+}
+
+impl From<TimestampError> for ApiError {
+    fn from(e: TimestampError) -> Self {
+        ApiError::Code(e.code())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let body: ResponseEnvelope<()> = ResponseEnvelope::error(self.code(), self.message());
+        let mut response = (self.http_status(), Json(body)).into_response();
+        // The access log reads the outcome from here, whatever produced it.
+        response.extensions_mut().insert(self.code());
+        response
+    }
+}
+
+/// A successful answer.
+pub fn success<T: serde::Serialize>(data: T) -> Response {
+    let mut response = Json(ResponseEnvelope::success(data)).into_response();
+    response.extensions_mut().insert(Code::Success);
+    response
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_field_and_hide_internals() {
+        let e = ApiError::Param(ParamError::new("mobile", "must be 09 followed by 9 digits"));
+        assert_eq!(e.code(), Code::ParamError);
+        assert_eq!(
+            e.message(),
+            "Request param error: mobile must be 09 followed by 9 digits"
+        );
+        let e = ApiError::Internal("disk on fire at /var/lib".into());
+        assert_eq!(e.message(), "Server error, Please try again later.");
+        assert_eq!(
+            ApiError::from(StoreError::Duplicate(UniqueKey::MchOrderId)).code(),
+            Code::DuplicateMchOrderId
+        );
+    }
+}

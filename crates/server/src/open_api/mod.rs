@@ -1,0 +1,43 @@
+//! The merchant-facing API under `/open-api`.
+
+mod account;
+pub mod payments;
+pub mod pipeline;
+
+use crate::error::ApiError;
+use crate::state::SharedState;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::routing::post;
+use axum::Router;
+use sampan_domain::Country;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/open-api/account/balance", post(account::balance))
+        .route(
+            "/open-api/{country}/payment/generate",
+            post(payments::generate),
+        )
+        .route("/open-api/{country}/payment/query", post(payments::query))
+}
+
+/// The `{country}` path segment. An unknown country is an unknown route, answered before the
+/// request is authenticated.
+pub struct CountryPath(pub Country);
+
+impl FromRequestParts<SharedState> for CountryPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let Path(slug) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NoRoute)?;
+        Country::from_slug(&slug)
+            .map(CountryPath)
+            .ok_or(ApiError::NoRoute)
+    }
+}
