@@ -1,1 +1,101 @@
-fn main() {}
+//! `sampan`: run the gateway, operate it (apps, keys, ledger, notifications, payments), and act
+//! as a merchant against a running gateway (`sampan client …`, `sampan demo`).
+
+/// `println!` that does not panic when stdout is closed (`sampan app list | head -1`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod commands;
+mod context;
+mod error;
+mod input;
+
+use clap::{Parser, Subcommand};
+use commands::{app, client, demo, keys, ledger, notifications, payment, serve};
+use context::Context;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "sampan",
+    version,
+    about = "sampan: a self-hostable payment gateway speaking the PayCools v1 open API",
+    propagate_version = true
+)]
+struct Cli {
+    /// Configuration file (TOML); SAMPAN_* environment variables override what it sets.
+    #[arg(long, global = true, env = "SAMPAN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway until Ctrl-C or SIGTERM.
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Merchant apps: create, show, list, enable/disable, change settings.
+    #[command(subcommand)]
+    App(app::AppCommand),
+    /// The platform key pair and merchant key pairs.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Check the ledger: recompute every balance from its postings.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Notification outbox.
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
+    /// Payments with their notifications and delivery attempts.
+    #[command(subcommand)]
+    Payment(payment::PaymentCommand),
+    /// Act as a merchant: signed calls to a running gateway, and a notification receiver.
+    Client(client::ClientCommand),
+    /// First steps: create a demo app and a sandbox payment on a running gateway.
+    Demo(demo::DemoArgs),
+}
+
+fn init_logging(default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(match cli.command {
+        Command::Serve => "info",
+        _ => "warn",
+    });
+    let ctx = Context::new(cli.config);
+    let result = match cli.command {
+        Command::Serve => serve::serve(&ctx).await,
+        Command::Migrate => serve::migrate(&ctx).await,
+        Command::App(cmd) => app::run(&ctx, cmd).await,
+        Command::Keys(cmd) => keys::run(&ctx, cmd),
+        Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
+        Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
+        Command::Payment(cmd) => payment::run(&ctx, cmd).await,
+        Command::Client(cmd) => client::run(&ctx, cmd).await,
+        Command::Demo(args) => demo::run(&ctx, args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! One module per command group.
+
+pub mod app;
+pub mod client;
+pub mod demo;
+pub mod keys;
+pub mod ledger;
+pub mod listen;
+pub mod notifications;
+pub mod payment;
+pub mod serve;
