@@ -58,7 +58,7 @@ pub(crate) async fn post_in(
 }
 
 pub async fn post_alone(db: &Db, entry: &JournalEntry, now_ms: i64) -> Result<(), StoreError> {
-    let mut tx = db.writer.begin().await.map_err(backend)?;
+    let mut tx = db.begin_write().await?;
     post_in(&mut tx, entry, now_ms).await?;
     tx.commit().await.map_err(backend)
 }
@@ -74,8 +74,9 @@ pub async fn balance(db: &Db, account: &Account) -> Result<i64, StoreError> {
 }
 
 pub async fn verify(db: &Db) -> Result<LedgerReport, StoreError> {
-    // One read transaction, so that balances and postings are one consistent snapshot.
-    let mut tx = db.writer.begin().await.map_err(backend)?;
+    // One snapshot, so that balances and postings are compared at the same instant while
+    // writers carry on.
+    let mut tx = db.begin_snapshot().await?;
     let stored: BTreeMap<String, i64> = sqlx::query("SELECT account, balance FROM balances")
         .fetch_all(&mut *tx)
         .await

@@ -140,6 +140,35 @@ impl Db {
         self.dialect
     }
 
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads before it writes cannot fail half-way because another process
+    /// (the CLI, say) wrote in between; busy_timeout makes it wait instead.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.dialect {
+            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.writer.begin().await,
+        }
+        .map_err(backend)
+    }
+
+    /// A read-only transaction that sees one consistent snapshot across its statements.
+    pub(crate) async fn begin_snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.dialect {
+            // A WAL reader's transaction is a snapshot by itself.
+            Dialect::Sqlite => self.reader.begin().await,
+            Dialect::Postgres => {
+                self.reader
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+        .map_err(backend)
+    }
+
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;

@@ -8,7 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.s
 
 impl Db {
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         if self.dialect == Dialect::Postgres {
             // Nodes starting together must not race each other through the same migration.
             sqlx::query("SELECT pg_advisory_xact_lock(7261706)")

@@ -90,7 +90,7 @@ pub async fn record_attempt(
             None => (DeliveryStatus::Abandoned, a.at, None),
         }
     };
-    let mut tx = db.writer.begin().await.map_err(backend)?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO notification_attempts \
          (notification_id, attempt_no, at, http_status, response_excerpt, latency_ms, delivered) \

@@ -137,7 +137,7 @@ pub async fn settle(
     now_ms: i64,
     zone: &DisplayZone,
 ) -> Result<Payment, StoreError> {
-    let mut tx = db.writer.begin().await.map_err(backend)?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM payments WHERE transaction_id = $1{}",
         db.dialect.for_update()
