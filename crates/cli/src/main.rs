@@ -72,25 +72,36 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(match cli.command {
         Command::Serve => "info",
         _ => "warn",
     });
-    let ctx = Context::new(cli.config);
-    let result = match cli.command {
-        Command::Serve => serve::serve(&ctx).await,
-        Command::Migrate => serve::migrate(&ctx).await,
-        Command::App(cmd) => app::run(&ctx, cmd).await,
-        Command::Keys(cmd) => keys::run(&ctx, cmd),
-        Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
-        Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
-        Command::Payment(cmd) => payment::run(&ctx, cmd).await,
-        Command::Client(cmd) => client::run(&ctx, cmd).await,
-        Command::Demo(args) => demo::run(&ctx, args).await,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
     };
+    let ctx = Context::new(cli.config);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve::serve(&ctx).await,
+            Command::Migrate => serve::migrate(&ctx).await,
+            Command::App(cmd) => app::run(&ctx, cmd).await,
+            Command::Keys(cmd) => keys::run(&ctx, cmd),
+            Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
+            Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
+            Command::Payment(cmd) => payment::run(&ctx, cmd).await,
+            Command::Client(cmd) => client::run(&ctx, cmd).await,
+            Command::Demo(args) => demo::run(&ctx, args).await,
+        }
+    });
     match result {
         Ok(code) => code,
         Err(e) => {

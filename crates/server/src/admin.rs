@@ -132,45 +132,10 @@ async fn show_payment(
     State(state): State<SharedState>,
     Path(transaction_id): Path<String>,
 ) -> AdminResult {
-    let payment = state
-        .store
-        .payment(&transaction_id)
+    let details = ops::payment_details(state.store.as_ref(), &state.zone, &transaction_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let mut notifications = Vec::new();
-    for n in state.store.notifications_for(&transaction_id).await? {
-        let attempts: Vec<_> = state
-            .store
-            .attempts(n.id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                json!({
-                    "attempt": a.attempt_no,
-                    "at": state.zone.format(a.at),
-                    "httpStatus": a.http_status,
-                    "response": a.response_excerpt,
-                    "latencyMs": a.latency_ms,
-                    "delivered": a.delivered,
-                })
-            })
-            .collect();
-        notifications.push(json!({
-            "id": n.id,
-            "event": n.event,
-            "url": n.url,
-            "status": n.status.as_str(),
-            "attempts": attempts,
-            "nextAttemptAt": state.zone.format(n.next_attempt_at),
-            "payload": serde_json::from_str::<serde_json::Value>(&n.payload).unwrap_or_default(),
-        }));
-    }
-    Ok(Json(json!({
-        "appId": payment.app_id,
-        "payment": payment.query_data(&state.zone),
-        "notifications": notifications,
-    }))
-    .into_response())
+    Ok(Json(details).into_response())
 }
 
 async fn resend(State(state): State<SharedState>, Path(id): Path<i64>) -> AdminResult {

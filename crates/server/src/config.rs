@@ -99,7 +99,8 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         let config: Config = figment
-            .merge(Env::prefixed("SAMPAN_"))
+            // The merchant-side `sampan client` variables share the prefix but are not server settings.
+            .merge(Env::prefixed("SAMPAN_").ignore(&["config", "url", "app_id", "key_file"]))
             .extract()
             .map_err(Box::new)?;
         config.validate()?;
@@ -188,6 +189,9 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("SAMPAN_DISPLAY_ZONE", "+09:00");
             jail.set_env("SAMPAN_NOTIFY_RETRY_DELAYS_MS", "[10,20]");
+            // the merchant CLI's own variables live beside the server's
+            jail.set_env("SAMPAN_APP_ID", "0123");
+            jail.set_env("SAMPAN_URL", "http://127.0.0.1:8080");
             let c = Config::load(Some(&file)).unwrap();
             assert_eq!(c.listen.port(), 9000);
             assert_eq!(c.display_zone, "+09:00");

@@ -185,3 +185,49 @@ impl From<&App> for AppView {
         }
     }
 }
+
+/// A payment as operators inspect it: the merchant's view plus every notification and each
+/// delivery attempt. `None` when there is no such payment.
+pub async fn payment_details(
+    store: &dyn Store,
+    zone: &sampan_domain::DisplayZone,
+    transaction_id: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    use serde_json::{json, Value};
+    let Some(payment) = store.payment(transaction_id).await? else {
+        return Ok(None);
+    };
+    let mut notifications = Vec::new();
+    for n in store.notifications_for(transaction_id).await? {
+        let attempts: Vec<Value> = store
+            .attempts(n.id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                json!({
+                    "attempt": a.attempt_no,
+                    "at": zone.format(a.at),
+                    "httpStatus": a.http_status,
+                    "response": a.response_excerpt,
+                    "latencyMs": a.latency_ms,
+                    "delivered": a.delivered,
+                })
+            })
+            .collect();
+        notifications.push(json!({
+            "id": n.id,
+            "event": n.event,
+            "url": n.url,
+            "status": n.status.as_str(),
+            "attempts": attempts,
+            "nextAttemptAt": zone.format(n.next_attempt_at),
+            "payload": serde_json::from_str::<Value>(&n.payload)
+                .unwrap_or(Value::String(n.payload.clone())),
+        }));
+    }
+    Ok(Some(json!({
+        "appId": payment.app_id,
+        "payment": payment.query_data(zone),
+        "notifications": notifications,
+    })))
+}

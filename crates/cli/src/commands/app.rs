@@ -6,6 +6,7 @@ use crate::error::{CliError, CliResult};
 use crate::input;
 use clap::{Args, Subcommand};
 use sampan_domain::{App, AppStatus, Store};
+use sampan_server::config::Config;
 use sampan_server::keys;
 use sampan_server::ops::{self, AppChanges, AppView};
 use std::path::PathBuf;
@@ -75,22 +76,24 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> CliResult {
             name,
             public_key,
             private_key_out,
-        } => create(ctx, &store, &name, public_key, private_key_out).await,
+        } => create(&config, &store, &name, public_key, private_key_out).await,
         AppCommand::Show { id } => match store.app(&id).await? {
             Some(app) => show(&app),
             None => Err(ops::OpsError::NoApp(id).into()),
         },
         AppCommand::List => list(&store, &config.zone()?).await,
-        AppCommand::Disable { id } => set_status(ctx, &store, &id, AppStatus::Disabled).await,
-        AppCommand::Enable { id } => set_status(ctx, &store, &id, AppStatus::Active).await,
-        AppCommand::Set(args) => update(ctx, &store, &args.id, changes.unwrap_or_default()).await,
+        AppCommand::Disable { id } => set_status(&config, &store, &id, AppStatus::Disabled).await,
+        AppCommand::Enable { id } => set_status(&config, &store, &id, AppStatus::Active).await,
+        AppCommand::Set(args) => {
+            update(&config, &store, &args.id, changes.unwrap_or_default()).await
+        }
     };
     store.close().await;
     result
 }
 
 async fn create(
-    ctx: &Context,
+    config: &Config,
     store: &dyn Store,
     name: &str,
     public_key: Option<String>,
@@ -105,7 +108,6 @@ async fn create(
         }
     }
     let public_text = public_key.as_deref().map(input::key_text).transpose()?;
-    let config = ctx.config()?;
     let platform = keys::load_or_create_platform_key(&config.platform_key_path())?;
     let created = ops::create_app(store, name, public_text.as_deref()).await?;
     let app = &created.app;
@@ -149,19 +151,18 @@ fn show(app: &App) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn update(ctx: &Context, store: &dyn Store, id: &str, changes: AppChanges) -> CliResult {
-    let config = ctx.config()?;
-    let catalog = sampan_server::load_catalog(&config)?;
+async fn update(config: &Config, store: &dyn Store, id: &str, changes: AppChanges) -> CliResult {
+    let catalog = sampan_server::load_catalog(config)?;
     let app = ops::update_app(store, &catalog, id, changes).await?;
     show(&app)
 }
 
-async fn set_status(ctx: &Context, store: &dyn Store, id: &str, status: AppStatus) -> CliResult {
+async fn set_status(config: &Config, store: &dyn Store, id: &str, status: AppStatus) -> CliResult {
     let changes = AppChanges {
         status: Some(status),
         ..AppChanges::default()
     };
-    update(ctx, store, id, changes).await
+    update(config, store, id, changes).await
 }
 
 fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
@@ -174,7 +175,11 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
-    let public_key = args.public_key.as_deref().map(input::key_text).transpose()?;
+    let public_key = args
+        .public_key
+        .as_deref()
+        .map(input::key_text)
+        .transpose()?;
     let changes = AppChanges {
         name: args.name.clone(),
         status: None,
@@ -185,24 +190,16 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
         payout_callback_url: args.payout_callback_url.clone(),
         rate_limit: args.rate_limit,
     };
-    let AppChanges {
-        name,
-        public_key,
-        ip_allowlist,
-        countries,
-        channels,
-        payout_callback_url,
-        rate_limit,
-        ..
-    } = &changes;
-    if name.is_none()
-        && public_key.is_none()
-        && ip_allowlist.is_none()
-        && countries.is_none()
-        && channels.is_none()
-        && payout_callback_url.is_none()
-        && rate_limit.is_none()
-    {
+    let given = [
+        args.ips.is_some(),
+        args.countries.is_some(),
+        args.channels.is_some(),
+        args.payout_callback_url.is_some(),
+        args.rate_limit.is_some(),
+        args.name.is_some(),
+        args.public_key.is_some(),
+    ];
+    if !given.contains(&true) {
         return Err(CliError::usage(
             "nothing to change: give at least one of --ips, --countries, --channels, \
              --payout-callback-url, --rate-limit, --name, --public-key",
