@@ -53,7 +53,7 @@ pub fn build_profile() -> &'static str {
 
 pub fn header(s: &Setup) {
     println!(
-        "sampan-bench: create payment (POST {} , {})",
+        "sampan-bench: create payment (POST {}, channel {})",
         crate::load::PATH,
         crate::load::CHANNEL
     );

@@ -79,7 +79,8 @@ async fn self_hosted(backend: Backend, database_url: Option<String>) -> Result<T
             let source = if std::env::var_os("SAMPAN_TEST_PG_URL").is_some() {
                 "fresh database on the SAMPAN_TEST_PG_URL server"
             } else {
-                "fresh database on a private throwaway cluster (sampan-testkit)"
+                "fresh database on a private throwaway cluster (sampan-testkit; fsync=off, \
+                 synchronous_commit=off)"
             };
             let db = TestDb::postgres().await.ok_or(
                 "no PostgreSQL: pass --database-url, set SAMPAN_TEST_PG_URL, or install \

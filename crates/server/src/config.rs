@@ -99,8 +99,15 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         let config: Config = figment
-            // The merchant-side `sampan client` variables share the prefix but are not server settings.
-            .merge(Env::prefixed("SAMPAN_").ignore(&["config", "url", "app_id", "key_file"]))
+            // Variables of `sampan client` and of the test suite share the prefix but are not
+            // server settings.
+            .merge(Env::prefixed("SAMPAN_").ignore(&[
+                "config",
+                "url",
+                "app_id",
+                "key_file",
+                "test_pg_url",
+            ]))
             .extract()
             .map_err(Box::new)?;
         config.validate()?;
@@ -192,6 +199,10 @@ mod tests {
             // the merchant CLI's own variables live beside the server's
             jail.set_env("SAMPAN_APP_ID", "0123");
             jail.set_env("SAMPAN_URL", "http://127.0.0.1:8080");
+            jail.set_env(
+                "SAMPAN_TEST_PG_URL",
+                "postgres://postgres@127.0.0.1:1/postgres",
+            );
             let c = Config::load(Some(&file)).unwrap();
             assert_eq!(c.listen.port(), 9000);
             assert_eq!(c.display_zone, "+09:00");
