@@ -28,6 +28,7 @@ fn param(tag: &str, index: usize, timestamp: i64, notify_url: &str) -> String {
         remark: None,
         expire_seconds: None,
         timestamp,
+        ..Default::default()
     };
     serde_json::to_string(&p).expect("param serializes")
 }

@@ -22,6 +22,8 @@ pub struct CashierView<'a> {
     pub channel_name: &'a str,
     /// "URL" | "QR" | "VA".
     pub channel_type: &'a str,
+    /// e.g. "WECHAT_JS_URL": some channels (WeChat Pay) need channel-specific guidance.
+    pub channel_code: &'a str,
     pub pay_data: &'a str,
     /// "PENDING" | "COMPLETED" | "FAILED".
     pub status: &'a str,
@@ -228,6 +230,7 @@ fn pending_panel(view: &CashierView, expired: bool) -> String {
 
     out.push_str(r#"<section class="instructions" id="instructions">"#);
     out.push_str(&instructions(view));
+    out.push_str(&wechat_guide(view.channel_code));
     out.push_str("</section>");
 
     if view.sandbox {
@@ -338,6 +341,44 @@ fn instructions(view: &CashierView) -> String {
             pay_data = pay_data,
         ),
     }
+}
+
+/// How to pay on each WeChat Pay channel: which app or browser the payer must be in, which is
+/// the part payers get wrong. Empty for every other channel.
+fn wechat_guide(channel_code: &str) -> String {
+    let steps: &[&str] = match channel_code {
+        "WECHAT_URL" => &[
+            "This is WeChat Pay H5: open this page in your phone's browser (Safari, Chrome), not \
+             inside WeChat.",
+            "Continue: the browser hands the payment to the WeChat app, where you confirm it.",
+            "WeChat checks that you pay from the same network the order was placed from; if \
+             you switched between Wi-Fi and mobile data, ask the merchant for a new order.",
+        ],
+        "WECHAT_JS_URL" => &[
+            "This payment runs inside WeChat: open it from the merchant's official account or \
+             mini program, not from an ordinary browser.",
+            "If you only have this link, send it to yourself in a WeChat chat (for example \
+             File Transfer) and tap it there.",
+            "WeChat shows the payment sheet for the account you are signed in with; confirm \
+             with your WeChat Pay password or biometrics.",
+        ],
+        "WECHAT_DYNAMIC_QR" => &[
+            "Open WeChat, tap + (top right), then Scan.",
+            "Scan the code and confirm the amount in WeChat Pay.",
+            "On the phone that shows this page? Save the code as an image, then Scan → Album.",
+        ],
+        _ => return String::new(),
+    };
+    let mut out = String::from(
+        r#"<div class="wechat-guide" id="wechat-guide"><h2>Paying with WeChat Pay</h2><ol class="steps">"#,
+    );
+    for step in steps {
+        out.push_str("<li>");
+        out.push_str(&escape_html(step));
+        out.push_str("</li>");
+    }
+    out.push_str("</ol></div>");
+    out
 }
 
 fn result_panel(view: &CashierView) -> String {
@@ -605,6 +646,7 @@ mod tests {
             amount_display: "PHP 1,234.50",
             channel_name: "GCash",
             channel_type: "URL",
+            channel_code: "PH_GCASH_URL",
             pay_data: "https://pay.example.com/cashier/T20261128000001",
             status: "PENDING",
             failed_message: None,
@@ -684,6 +726,29 @@ mod tests {
         assert!(!html.contains("Continue in"));
         // EMVCo content is not a URL, so there is no "open" link.
         assert!(!html.contains("open-link"));
+    }
+
+    #[test]
+    fn wechat_channels_explain_where_to_open_the_page() {
+        let h5 = render(&CashierView {
+            channel_code: "WECHAT_URL",
+            channel_name: "WeChat Pay H5",
+            ..view()
+        });
+        assert!(h5.contains("wechat-guide") && h5.contains("not inside WeChat"));
+        let jsapi = render(&CashierView {
+            channel_code: "WECHAT_JS_URL",
+            ..view()
+        });
+        assert!(jsapi.contains("official account or mini program"));
+        let qr = render(&CashierView {
+            channel_code: "WECHAT_DYNAMIC_QR",
+            channel_type: "QR",
+            pay_data: "weixin://wxpay/bizpayurl?pr=C1",
+            ..view()
+        });
+        assert!(qr.contains("then Scan"));
+        assert!(!render(&view()).contains("wechat-guide"));
     }
 
     #[test]

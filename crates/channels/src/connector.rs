@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 use sampan_domain::{Channel, Money};
+use sampan_protocol::payment::WechatPayParams;
+use sampan_protocol::PrivateKey;
 
 /// What a connector needs to open a payment with its upstream.
 #[derive(Debug, Clone)]
@@ -13,12 +15,24 @@ pub struct OpenPayment<'a> {
     /// The gateway's hosted checkout page of this order.
     pub cashier_url: &'a str,
     pub expires_at: i64,
+    /// `WECHAT_JS_URL`: the payer's openid, the bound appid and its WeChat merchant key.
+    pub wechat_jsapi: Option<WechatJsapi<'a>>,
 }
 
-/// What the payer uses to pay (`payData`).
+/// The inputs of a WeChat JSAPI / mini-program order.
+#[derive(Debug, Clone, Copy)]
+pub struct WechatJsapi<'a> {
+    pub appid: &'a str,
+    pub openid: &'a str,
+    pub merchant_key: &'a PrivateKey,
+}
+
+/// What the payer uses to pay (`payData`), and for WeChat JSAPI what the page or mini program
+/// needs to launch WeChat Pay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayInstruction {
     pub pay_data: String,
+    pub wechatpay: Option<WechatPayParams>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

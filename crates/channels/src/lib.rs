@@ -5,6 +5,7 @@ pub mod connector;
 pub mod emvco;
 pub mod sandbox;
 pub mod va;
+pub mod wechat;
 
-pub use connector::{Connector, ConnectorError, OpenPayment, PayInstruction};
+pub use connector::{Connector, ConnectorError, OpenPayment, PayInstruction, WechatJsapi};
 pub use sandbox::SandboxConnector;

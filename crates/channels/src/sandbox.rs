@@ -2,11 +2,12 @@
 //! flow runs on one machine. Payers "pay" on the hosted cashier page or through the sandbox API;
 //! here we only hand out what a real upstream would: a checkout link, a QR payload, a VA number.
 
-use crate::connector::{Connector, ConnectorError, OpenPayment, PayInstruction};
+use crate::connector::{Connector, ConnectorError, OpenPayment, PayInstruction, WechatJsapi};
 use crate::emvco::{MerchantQr, QrScheme};
-use crate::va;
+use crate::{va, wechat};
 use async_trait::async_trait;
 use sampan_domain::{ChannelType, Country};
+use sampan_protocol::payment::{WechatPayParams, CHANNEL_WECHAT_JS_URL};
 
 #[derive(Debug, Clone, Default)]
 pub struct SandboxConnector;
@@ -54,6 +55,28 @@ impl SandboxConnector {
     }
 }
 
+impl SandboxConnector {
+    /// What WeChat Pay's JSAPI pre-order would return, signed with the appid's merchant key.
+    fn jsapi_params(order: &OpenPayment<'_>, jsapi: &WechatJsapi<'_>) -> WechatPayParams {
+        let mut rng = rand::thread_rng();
+        let now = chrono::Utc::now();
+        let prepay_id = wechat::prepay_id(
+            order.transaction_id,
+            &now.format("%Y%m%d%H%M%S").to_string(),
+            &mut rng,
+        );
+        let time_stamp = now.timestamp().to_string();
+        let nonce = wechat::nonce_str(&mut rng);
+        wechat::sign_jsapi(
+            jsapi.appid,
+            &prepay_id,
+            &time_stamp,
+            &nonce,
+            jsapi.merchant_key,
+        )
+    }
+}
+
 fn sandbox_city(country: Country) -> &'static str {
     match country {
         Country::PH => "Manila",
@@ -79,7 +102,18 @@ impl Connector for SandboxConnector {
             ChannelType::QR => Self::qr_payload(order)?,
             ChannelType::VA => va::generate(&order.channel.code, &mut rand::thread_rng()),
         };
-        Ok(PayInstruction { pay_data })
+        let wechatpay = if order.channel.code == CHANNEL_WECHAT_JS_URL {
+            let jsapi = order.wechat_jsapi.ok_or_else(|| {
+                ConnectorError::Refused("WECHAT_JS_URL needs wpOpenid and wpAppid".into())
+            })?;
+            Some(Self::jsapi_params(order, &jsapi))
+        } else {
+            None
+        };
+        Ok(PayInstruction {
+            pay_data,
+            wechatpay,
+        })
     }
 }
 
@@ -99,6 +133,7 @@ mod tests {
             merchant_name: "Sari-Sari Store",
             cashier_url: "http://127.0.0.1:8080/cashier/C1234567890123456789",
             expires_at: 0,
+            wechat_jsapi: None,
         };
         SandboxConnector
             .open_payment(&order)
@@ -124,6 +159,64 @@ mod tests {
             assert_eq!(emvco::field(&fields, "54"), Some("1234.50"));
             assert_eq!(emvco::field(&fields, "58"), Some("PH"));
         }
+    }
+
+    #[tokio::test]
+    async fn every_emvco_channel_carries_its_country_currency_and_amount() {
+        for (code, amount, currency, country, tag54) in [
+            ("ID_QRIS_DYNAMIC", 150_000, "360", "ID", "150000"),
+            ("MY_DUITNOW_QR", 12_345, "458", "MY", "123.45"),
+            ("THAI_DYNAMIC_QR", 50_020, "764", "TH", "500.20"),
+        ] {
+            let payload = open(code, amount).await;
+            let fields = emvco::parse(&payload).unwrap();
+            assert_eq!(emvco::field(&fields, "01"), Some("12"), "{code}: dynamic");
+            assert_eq!(emvco::field(&fields, "53"), Some(currency), "{code}");
+            assert_eq!(emvco::field(&fields, "54"), Some(tag54), "{code}");
+            assert_eq!(emvco::field(&fields, "58"), Some(country), "{code}");
+        }
+    }
+
+    #[tokio::test]
+    async fn wallet_qr_codes_are_url_form() {
+        assert!(open("WECHAT_DYNAMIC_QR", 10_000)
+            .await
+            .starts_with("weixin://wxpay/bizpayurl?pr=C"));
+        assert!(open("TRUEMONEY_DYNAMIC_QR", 10_000)
+            .await
+            .starts_with("https://"));
+        let sbp = open("RU_SBP_QR", 150_000).await;
+        assert!(sbp.starts_with("https://qr.nspk.ru/") && sbp.contains("sum=150000&cur=RUB"));
+    }
+
+    #[tokio::test]
+    async fn wechat_jsapi_needs_its_inputs() {
+        let catalog = Catalog::builtin();
+        let channel = catalog.get("WECHAT_JS_URL").unwrap();
+        let key = sampan_protocol::PrivateKey::generate(2048).unwrap();
+        let mut order = OpenPayment {
+            transaction_id: "C1234567890123456789",
+            channel,
+            amount: Money::new(10_000, channel.currency()),
+            merchant_name: "Shop",
+            cashier_url: "http://127.0.0.1/cashier/C1234567890123456789",
+            expires_at: 0,
+            wechat_jsapi: None,
+        };
+        assert!(SandboxConnector.open_payment(&order).await.is_err());
+        order.wechat_jsapi = Some(WechatJsapi {
+            appid: "wx1234",
+            openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            merchant_key: &key,
+        });
+        let opened = SandboxConnector.open_payment(&order).await.unwrap();
+        let params = opened.wechatpay.unwrap();
+        let message =
+            WechatPayParams::message("wx1234", &params.time_stamp, &params.nonce_str, &params.pkg);
+        key.public_key()
+            .verify(message.as_bytes(), &params.pay_sign)
+            .unwrap();
+        assert_eq!(params.pkg, format!("prepay_id={}", params.prepay_id));
     }
 
     #[tokio::test]

@@ -236,6 +236,45 @@ fn apps_are_created_shown_changed_and_disabled() {
 }
 
 #[test]
+fn wechat_appids_are_bound_and_their_keys_printed() {
+    let s = Scratch::new();
+    let created = s.ok(&["app", "create", "--name", "Bangkok Tea"]);
+    let app_id = field(&created, "app id").to_string();
+    // No key before the appid is bound.
+    let run = s.run(&["app", "wechat-key", "wx5a7b9c0d1e2f3a4b"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("--wechat-appids"), "{run:?}");
+
+    let set = json(&s.ok(&[
+        "app",
+        "set",
+        &app_id,
+        "--wechat-appids",
+        "wx5a7b9c0d1e2f3a4b, wx0123456789abcdef",
+    ]));
+    assert_eq!(
+        set["wechatAppids"],
+        serde_json::json!(["wx5a7b9c0d1e2f3a4b", "wx0123456789abcdef"])
+    );
+    let pem = s.ok(&["app", "wechat-key", "wx5a7b9c0d1e2f3a4b"]);
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    // Rebinding keeps the key: the public key handed to the merchant stays valid.
+    s.ok(&["app", "set", &app_id, "--wechat-appids", ""]);
+    s.ok(&[
+        "app",
+        "set",
+        &app_id,
+        "--wechat-appids",
+        "wx5a7b9c0d1e2f3a4b",
+    ]);
+    assert_eq!(s.ok(&["app", "wechat-key", "wx5a7b9c0d1e2f3a4b"]), pem);
+
+    let run = s.run(&["app", "set", &app_id, "--wechat-appids", "not-an-appid"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("not a WeChat appid"), "{run:?}");
+}
+
+#[test]
 fn apps_take_the_merchants_own_key() {
     let s = Scratch::new();
     let public = s.ok(&["keys", "generate", "--out", "merchant.pem"]);

@@ -4,7 +4,8 @@
 
 use sampan_protocol::account::{BalanceData, BalanceQuery};
 use sampan_protocol::payment::{
-    PaymentGenerate, PaymentGenerateData, PaymentQuery, PaymentQueryData,
+    PaymentGenerate, PaymentGenerateData, PaymentQuery, PaymentQueryData, WebPayDetailData,
+    WebPayGenerateData,
 };
 use sampan_protocol::{PrivateKey, RequestEnvelope, ResponseEnvelope};
 use serde::de::DeserializeOwned;
@@ -164,6 +165,22 @@ impl Client {
     ) -> Result<Answer<PaymentQueryData>, ClientError> {
         self.call(&format!("/open-api/{country}/payment/query"), param)
             .await
+    }
+
+    /// `/open-api/webpay/generate` (WebPay create; the channel picks the country).
+    pub async fn webpay_generate(
+        &self,
+        param: &PaymentGenerate,
+    ) -> Result<Answer<WebPayGenerateData>, ClientError> {
+        self.call("/open-api/webpay/generate", param).await
+    }
+
+    /// `/open-api/webpay/detail` (WebPay status).
+    pub async fn webpay_detail(
+        &self,
+        param: &PaymentQuery,
+    ) -> Result<Answer<WebPayDetailData>, ClientError> {
+        self.call("/open-api/webpay/detail", param).await
     }
 
     pub async fn balance(&self, country_code: &str) -> Result<Answer<BalanceData>, ClientError> {

@@ -133,6 +133,10 @@ pub struct AppSettings {
     /// Requests per second the app may make; `None` means unlimited.
     #[serde(default)]
     pub rate_limit: Option<u32>,
+    /// WeChat official-account / mini-program appids bound to the app: a `WECHAT_JS_URL`
+    /// order must name one of them as `wpAppid` (21005 otherwise).
+    #[serde(default)]
+    pub wechat_appids: Vec<String>,
 }
 
 impl Default for AppSettings {
@@ -144,6 +148,7 @@ impl Default for AppSettings {
             fees: BTreeMap::new(),
             payout_callback_url: None,
             rate_limit: None,
+            wechat_appids: Vec::new(),
         }
     }
 }
@@ -178,6 +183,10 @@ impl App {
                 .is_none_or(|list| list.iter().any(|c| c == &channel.code))
     }
 
+    pub fn wechat_appid_bound(&self, appid: &str) -> bool {
+        self.settings.wechat_appids.iter().any(|a| a == appid)
+    }
+
     pub fn fee_rule(&self, channel: &Channel) -> FeeRule {
         self.settings
             .fees
@@ -185,6 +194,13 @@ impl App {
             .copied()
             .unwrap_or(channel.fee)
     }
+}
+
+/// A WeChat appid as operators bind it: `wx` followed by 1–30 letters or digits.
+pub fn valid_wechat_appid(appid: &str) -> bool {
+    appid.strip_prefix("wx").is_some_and(|rest| {
+        (1..=30).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
 }
 
 /// A fresh app id: 32 lowercase hex characters, like PayCools' own.

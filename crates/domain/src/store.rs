@@ -65,6 +65,18 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<String>, StoreError>;
 
+    // ---- WeChat merchant keys (sandbox stand-ins for the key WeChat Pay issues per appid)
+    /// The PKCS#8 PEM private key that signs `paySign` for `appid`.
+    async fn wechat_merchant_key(&self, appid: &str) -> Result<Option<String>, StoreError>;
+    /// Stores `pem` for `appid` unless a key is already stored, and returns the stored key, so
+    /// nodes racing to create one all end up signing with the same key.
+    async fn insert_wechat_merchant_key(
+        &self,
+        appid: &str,
+        pem: &str,
+        now_ms: i64,
+    ) -> Result<String, StoreError>;
+
     // ---- ledger
     async fn balance(&self, account: &Account) -> Result<i64, StoreError>;
     /// Posts an operator entry (top-up, adjustment) on its own.

@@ -68,6 +68,15 @@ impl Fields {
         }
     }
 
+    /// An optional nested object (e.g. the v2 `wechatpay`), read with the same rules.
+    pub fn opt_object(&self, name: &str) -> Result<Option<Fields>, ParamError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(Fields { map: map.clone() })),
+            Some(_) => Err(ParamError::new(name, "must be a JSON object")),
+        }
+    }
+
     pub fn req_int(&self, name: &str) -> Result<i64, ParamError> {
         self.opt_int(name)?
             .ok_or_else(|| ParamError::new(name, "is required"))

@@ -22,6 +22,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/admin/notifications/{id}/resend", post(resend))
         .route("/admin/ledger/verify", get(verify_ledger))
         .route("/admin/keys/platform-public", get(platform_public))
+        .route("/admin/wechat/{appid}/public-key", get(wechat_public))
         .layer(middleware::from_fn_with_state(state, require_token))
 }
 
@@ -167,6 +168,24 @@ async fn verify_ledger(State(state): State<SharedState>) -> AdminResult {
 async fn platform_public(State(state): State<SharedState>) -> AdminResult {
     let public = state.platform_key.public_key();
     Ok(Json(json!({"publicKey": public.to_spki_base64(), "pem": public.to_pem()})).into_response())
+}
+
+/// The public key that verifies `paySign` of a bound WeChat appid.
+async fn wechat_public(State(state): State<SharedState>, Path(appid): Path<String>) -> AdminResult {
+    let public = ops::wechat_public_key(state.store.as_ref(), &appid)
+        .await?
+        .ok_or_else(|| {
+            AdminError(
+                StatusCode::NOT_FOUND,
+                format!("no WeChat merchant key for {appid}: bind it to an app first"),
+            )
+        })?;
+    Ok(Json(json!({
+        "appid": appid,
+        "publicKey": public.to_spki_base64(),
+        "pem": public.to_pem(),
+    }))
+    .into_response())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod payments;
 pub mod sandbox;
 pub mod state;
+pub mod wechat;
 pub mod workers;
 
 use crate::config::{Config, ConfigError};
@@ -125,6 +126,7 @@ impl Gateway {
             apps: AppCache::new(Duration::from_secs(2)),
             rate: RateLimiter::default(),
             outbox_wake: Notify::new(),
+            wechat_keys: Default::default(),
             config,
         });
         let (shutdown, stop) = watch::channel(false);

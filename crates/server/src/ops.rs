@@ -1,6 +1,6 @@
 //! Operator actions shared by the admin API and the `sampan` CLI.
 
-use sampan_domain::app::{new_app_id, IpRule};
+use sampan_domain::app::{new_app_id, valid_wechat_appid, IpRule};
 use sampan_domain::time::now_ms;
 use sampan_domain::{App, AppSettings, AppStatus, Catalog, Country, Store, StoreError};
 use sampan_protocol::{PrivateKey, PublicKey};
@@ -72,6 +72,9 @@ pub struct AppChanges {
     pub payout_callback_url: Option<String>,
     /// Requests per second; 0 removes the limit.
     pub rate_limit: Option<u32>,
+    /// WeChat appids (`wpAppid`) the app may use for `WECHAT_JS_URL`; replaces the list, `[]`
+    /// unbinds all. Binding an appid creates its WeChat merchant key if it has none.
+    pub wechat_appids: Option<Vec<String>>,
 }
 
 pub async fn update_app(
@@ -144,8 +147,41 @@ pub async fn update_app(
     if let Some(limit) = changes.rate_limit {
         app.settings.rate_limit = (limit > 0).then_some(limit);
     }
+    if let Some(list) = changes.wechat_appids {
+        let mut appids = Vec::with_capacity(list.len());
+        for appid in list.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            if !valid_wechat_appid(appid) {
+                return Err(OpsError::Invalid(format!(
+                    "not a WeChat appid: {appid:?} (expected wx followed by letters and digits)"
+                )));
+            }
+            if !appids.iter().any(|a| a == appid) {
+                appids.push(appid.to_string());
+            }
+        }
+        // The key exists before the binding does, so the operator can hand out the public key
+        // as soon as the command returns.
+        for appid in &appids {
+            crate::wechat::ensure_merchant_key(store, appid).await?;
+        }
+        app.settings.wechat_appids = appids;
+    }
     store.update_app(&app).await?;
     Ok(app)
+}
+
+/// The public half of a bound appid's WeChat merchant key, which a merchant's backend uses to
+/// verify `paySign`. `None` when the appid has no key (it was never bound).
+pub async fn wechat_public_key(
+    store: &dyn Store,
+    appid: &str,
+) -> Result<Option<PublicKey>, OpsError> {
+    match store.wechat_merchant_key(appid).await? {
+        None => Ok(None),
+        Some(pem) => PrivateKey::parse(&pem)
+            .map(|k| Some(k.public_key()))
+            .map_err(|e| OpsError::Store(StoreError::Backend(format!("stored WeChat key: {e}")))),
+    }
 }
 
 /// The operator's view of an app.
@@ -161,6 +197,7 @@ pub struct AppView {
     pub channels: Option<Vec<String>>,
     pub payout_callback_url: Option<String>,
     pub rate_limit: Option<u32>,
+    pub wechat_appids: Vec<String>,
     pub created_at: i64,
 }
 
@@ -181,6 +218,7 @@ impl From<&App> for AppView {
             channels: app.settings.channels.clone(),
             payout_callback_url: app.settings.payout_callback_url.clone(),
             rate_limit: app.settings.rate_limit,
+            wechat_appids: app.settings.wechat_appids.clone(),
             created_at: app.created_at,
         }
     }

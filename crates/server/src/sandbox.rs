@@ -81,6 +81,7 @@ async fn page(
         amount_display: &amount_display,
         channel_name: &channel_name,
         channel_type: payment.channel_type.as_str(),
+        channel_code: &payment.channel_code,
         pay_data: &payment.pay_data,
         status: payment.status.as_str(),
         failed_message: payment.failure.map(|f| f.message()),

@@ -28,6 +28,8 @@ pub struct AppState {
     /// Wakes the dispatcher when a transaction commits a notification, so delivery does not
     /// wait for the next poll.
     pub outbox_wake: Notify,
+    /// WeChat merchant keys of bound appids (for `paySign`).
+    pub wechat_keys: crate::wechat::KeyCache,
 }
 
 pub type SharedState = Arc<AppState>;

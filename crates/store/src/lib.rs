@@ -12,6 +12,7 @@ mod ledger;
 mod migrate;
 mod outbox;
 mod payments;
+mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
@@ -242,6 +243,18 @@ impl Store for Db {
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
         payments::expired_pending(self, now_ms, limit).await
+    }
+
+    async fn wechat_merchant_key(&self, appid: &str) -> Result<Option<String>, StoreError> {
+        wechat::get(self, appid).await
+    }
+    async fn insert_wechat_merchant_key(
+        &self,
+        appid: &str,
+        pem: &str,
+        now_ms: i64,
+    ) -> Result<String, StoreError> {
+        wechat::insert_if_absent(self, appid, pem, now_ms).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

@@ -458,3 +458,27 @@ async fn expired_pending_payments_are_listed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn wechat_merchant_keys_are_written_once() {
+    each_backend(|db, _| async move {
+        assert_eq!(db.wechat_merchant_key("wx0001").await.unwrap(), None);
+        let first = db
+            .insert_wechat_merchant_key("wx0001", "PEM-A", 1)
+            .await
+            .unwrap();
+        assert_eq!(first, "PEM-A");
+        // A second writer (another node) loses and reads the winner back.
+        let second = db
+            .insert_wechat_merchant_key("wx0001", "PEM-B", 2)
+            .await
+            .unwrap();
+        assert_eq!(second, "PEM-A");
+        assert_eq!(
+            db.wechat_merchant_key("wx0001").await.unwrap().as_deref(),
+            Some("PEM-A")
+        );
+        assert_eq!(db.wechat_merchant_key("wx0002").await.unwrap(), None);
+    })
+    .await;
+}

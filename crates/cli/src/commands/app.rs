@@ -36,6 +36,8 @@ pub enum AppCommand {
     Enable { id: String },
     /// Change settings; options not given stay as they are.
     Set(SetArgs),
+    /// Print the public key that verifies WeChat `paySign` for a bound appid (PEM).
+    WechatKey { appid: String },
 }
 
 #[derive(Args)]
@@ -61,6 +63,9 @@ pub struct SetArgs {
     /// Replace the merchant's public key: a file, or the key itself.
     #[arg(long, value_name = "FILE_OR_TEXT")]
     public_key: Option<String>,
+    /// WeChat appids bound for WECHAT_JS_URL (wpAppid), comma-separated; "" unbinds all.
+    #[arg(long, value_name = "wx…,…")]
+    wechat_appids: Option<String>,
 }
 
 pub async fn run(ctx: &Context, cmd: AppCommand) -> CliResult {
@@ -87,6 +92,16 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> CliResult {
         AppCommand::Set(args) => {
             update(&config, &store, &args.id, changes.unwrap_or_default()).await
         }
+        AppCommand::WechatKey { appid } => match ops::wechat_public_key(&store, &appid).await? {
+            Some(key) => {
+                outln!("{}", key.to_pem().trim_end());
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(CliError::usage(format!(
+                "no WeChat merchant key for {appid}: bind it first with \
+                 `sampan app set APP_ID --wechat-appids {appid}`"
+            ))),
+        },
     };
     store.close().await;
     result
@@ -189,6 +204,7 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
         channels: args.channels.as_deref().map(input::list),
         payout_callback_url: args.payout_callback_url.clone(),
         rate_limit: args.rate_limit,
+        wechat_appids: args.wechat_appids.as_deref().map(input::list),
     };
     let given = [
         args.ips.is_some(),
@@ -198,11 +214,12 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
         args.rate_limit.is_some(),
         args.name.is_some(),
         args.public_key.is_some(),
+        args.wechat_appids.is_some(),
     ];
     if !given.contains(&true) {
         return Err(CliError::usage(
             "nothing to change: give at least one of --ips, --countries, --channels, \
-             --payout-callback-url, --rate-limit, --name, --public-key",
+             --payout-callback-url, --rate-limit, --name, --public-key, --wechat-appids",
         ));
     }
     Ok(changes)

@@ -296,6 +296,7 @@ async fn pay(client: &Client, args: PayArgs) -> CliResult {
         remark: args.remark,
         expire_seconds: args.expire_seconds,
         timestamp: sampan_client::now_ms(),
+        ..Default::default()
     };
     let answer = client
         .generate_payment(country.slug(), &param)

@@ -51,6 +51,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> CliResult {
         remark: Some("sampan demo".into()),
         expire_seconds: None,
         timestamp: sampan_client::now_ms(),
+        ..Default::default()
     };
     let merchant = Client::new(&url, &app.app_id, key);
     let answer = merchant

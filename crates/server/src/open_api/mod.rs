@@ -20,6 +20,11 @@ pub fn routes() -> Router<SharedState> {
             post(payments::generate),
         )
         .route("/open-api/{country}/payment/query", post(payments::query))
+        // Compatibility aliases (spec README §1), same handlers underneath.
+        .route("/open-api/payment/generate", post(payments::generate_v2))
+        .route("/open-api/payment/query", post(payments::query_v2))
+        .route("/open-api/webpay/generate", post(payments::webpay_generate))
+        .route("/open-api/webpay/detail", post(payments::webpay_detail))
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the

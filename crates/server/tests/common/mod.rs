@@ -142,6 +142,7 @@ pub fn ph_payment(order: &str, channel: &str, amount: i64, notify_url: &str) -> 
         remark: Some("order from test".into()),
         expire_seconds: None,
         timestamp: sampan_client::now_ms(),
+        ..Default::default()
     }
 }
 
