@@ -40,19 +40,25 @@ pub(crate) async fn post_in(
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-        // An atomic increment: concurrent entries on one account never lose an update.
-        sqlx::query(
+        // An atomic increment: concurrent entries on one account never lose an update. The
+        // upsert locks the row until commit, so the balance it returns is this entry's result.
+        let after: i64 = sqlx::query_scalar(
             "INSERT INTO balances (account, currency, balance, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (account) DO UPDATE \
-             SET balance = balances.balance + excluded.balance, updated_at = excluded.updated_at",
+             SET balance = balances.balance + excluded.balance, updated_at = excluded.updated_at \
+             RETURNING balance",
         )
         .bind(&key)
         .bind(currency)
         .bind(posting.amount)
         .bind(now_ms)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(backend)?;
+        // A merchant can never spend what it does not have, whatever wrote the entry.
+        if after < 0 && matches!(posting.account, Account::MerchantAvailable { .. }) {
+            return Err(StoreError::InsufficientBalance);
+        }
     }
     Ok(entry_id)
 }

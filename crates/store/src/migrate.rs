@@ -4,7 +4,10 @@ use crate::error::backend;
 use crate::{Db, Dialect};
 use sampan_domain::StoreError;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_payouts.sql")),
+];
 
 impl Db {
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
