@@ -2,6 +2,7 @@
 
 mod account;
 pub mod payments;
+pub mod payouts;
 pub mod pipeline;
 
 use crate::error::ApiError;
@@ -20,6 +21,15 @@ pub fn routes() -> Router<SharedState> {
             post(payments::generate),
         )
         .route("/open-api/{country}/payment/query", post(payments::query))
+        .route(
+            "/open-api/{country}/disbursement/transfer",
+            post(payouts::transfer),
+        )
+        .route(
+            "/open-api/{country}/disbursement/check",
+            post(payouts::check),
+        )
+        .route("/open-api/disbursement/check", post(payouts::check_any))
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the
