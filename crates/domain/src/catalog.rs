@@ -300,7 +300,7 @@ impl Catalog {
             for (k, v) in &entry.account_by_type {
                 account_by_type.insert(k.clone(), rule(v)?);
             }
-            if account.is_some() == (!account_by_type.is_empty()) {
+            if account.is_some() != account_by_type.is_empty() {
                 return Err(invalid(
                     "needs exactly one of account and account_by_type".into(),
                 ));
