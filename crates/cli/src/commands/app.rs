@@ -189,6 +189,7 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
         channels: args.channels.as_deref().map(input::list),
         payout_callback_url: args.payout_callback_url.clone(),
         rate_limit: args.rate_limit,
+        fees: None,
     };
     let given = [
         args.ips.is_some(),
