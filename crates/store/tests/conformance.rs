@@ -937,3 +937,59 @@ async fn random_operation_sequences_keep_the_ledger_invariants() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn accepting_and_failing_payouts_of_one_merchant_at_once_never_deadlocks() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        for i in 0..40 {
+            let p = payout(
+                &format!("D{i}"),
+                "a1",
+                &format!("P{i}"),
+                &format!("IDEM{i:08}"),
+                1_000,
+                100,
+            );
+            db.insert_payout(&p, 1_000).await.unwrap();
+        }
+        // Failing touches frozen then available; accepting available then frozen.
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let failer = db.clone();
+            tasks.push(tokio::spawn(async move {
+                failer
+                    .settle_payout(
+                        &format!("D{i}"),
+                        PayoutOutcome::Failed(FailedCode::ChannelRejected),
+                        2_000,
+                        &ZONE,
+                        None,
+                    )
+                    .await
+                    .map(|_| ())
+            }));
+            let acceptor = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let n = 100 + i;
+                let p = payout(
+                    &format!("D{n}"),
+                    "a1",
+                    &format!("P{n}"),
+                    &format!("IDEM{n:08}"),
+                    1_000,
+                    100,
+                );
+                acceptor.insert_payout(&p, 2_000).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(available(&db, "a1").await, 100_000 - 40 * 1_100);
+        assert_eq!(frozen(&db, "a1").await, 40 * 1_100);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
