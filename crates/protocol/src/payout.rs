@@ -99,9 +99,11 @@ pub fn check_account_name(name: &str, value: &str) -> Result<(), ParamError> {
     if !value.chars().any(char::is_alphabetic) {
         return Err(ParamError::new(name, "must contain a letter"));
     }
+    // Thai vowel and tone marks are combining marks, not letters, but belong in Thai names.
+    let thai_mark = |c: char| ('\u{0E31}'..='\u{0E4E}').contains(&c);
     if let Some(bad) = value
         .chars()
-        .find(|c| !(c.is_alphabetic() || matches!(c, ' ' | '\'' | '.' | '-')))
+        .find(|&c| !(c.is_alphabetic() || thai_mark(c) || matches!(c, ' ' | '\'' | '.' | '-')))
     {
         return Err(ParamError::new(
             name,
@@ -466,6 +468,15 @@ mod tests {
             parse(&v, PayoutForm::Thailand).unwrap_err().field,
             "accountName"
         );
+    }
+
+    #[test]
+    fn account_names_in_local_scripts() {
+        assert!(check_account_name("n", "สมชาย ใจดี").is_ok());
+        assert!(check_account_name("n", "María O'Brien-Santos Jr.").is_ok());
+        assert!(check_account_name("n", " Juan").is_err());
+        assert!(check_account_name("n", "Juan@x").is_err());
+        assert!(check_account_name("n", "...").is_err());
     }
 
     #[test]
