@@ -4,7 +4,9 @@ use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 
 /// Measures sampan's create-payment path (POST /open-api/philippines/payment/generate,
-/// channel PH_GCASH_URL) over real HTTP with pre-signed requests.
+/// channel PH_GCASH_URL) or, with `--kind payout`, its create-payout path
+/// (POST /open-api/philippines/disbursement/transfer, BANK/BDO) over real HTTP with pre-signed
+/// requests.
 ///
 /// Without `--target` it starts a gateway in this process on 127.0.0.1 with a temporary data
 /// directory and a fresh database, creates an app and benchmarks that.
@@ -46,9 +48,53 @@ pub struct Args {
     #[arg(long, requires = "target")]
     pub key: Option<PathBuf>,
 
+    /// What to create: dynamic payments, or payouts (each freezing funds under the merchant's
+    /// balance lock; the self-hosted app is topped up first, an external one must be funded).
+    #[arg(long, value_enum, default_value_t = Kind::Payment)]
+    pub kind: Kind,
+
     /// Worker threads of the load generator's own tokio runtime.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub client_threads: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Payment,
+    Payout,
+}
+
+impl Kind {
+    pub fn path(self) -> &'static str {
+        match self {
+            Kind::Payment => "/open-api/philippines/payment/generate",
+            Kind::Payout => "/open-api/philippines/disbursement/transfer",
+        }
+    }
+
+    /// What is created, for the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Payment => "create payment",
+            Kind::Payout => "create payout",
+        }
+    }
+
+    /// Channel or method, for the header.
+    pub fn channel(self) -> &'static str {
+        match self {
+            Kind::Payment => "PH_GCASH_URL",
+            Kind::Payout => "PH_PAYOUT_BANK, transferCode BDO",
+        }
+    }
+
+    /// The `bench` field of the JSON line.
+    pub fn bench_name(self) -> &'static str {
+        match self {
+            Kind::Payment => "create_payment",
+            Kind::Payout => "create_payout",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +187,9 @@ mod tests {
     fn defaults_are_self_hosted_sqlite() {
         let a = parse(&[]).unwrap();
         assert_eq!((a.requests, a.concurrency, a.warmup), (5000, 32, 200));
+        assert_eq!(a.kind, Kind::Payment);
+        assert_eq!(parse(&["--kind", "payout"]).unwrap().kind, Kind::Payout);
+        assert!(parse(&["--kind", "refund"]).is_err());
         assert!(matches!(
             a.mode().unwrap(),
             Mode::SelfHosted {

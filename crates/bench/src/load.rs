@@ -1,21 +1,45 @@
 //! Pre-signing the requests and firing them with concurrent workers.
 
+use crate::args::Kind;
 use bytes::Bytes;
 use sampan_client::Client;
 use sampan_protocol::payment::PaymentGenerate;
+use sampan_protocol::payout::PayoutTransfer;
 use sampan_protocol::ResponseEnvelope;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const PATH: &str = "/open-api/philippines/payment/generate";
 pub const CHANNEL: &str = "PH_GCASH_URL";
 const SUCCESS: i32 = 10000;
+/// Amount of each payout (PHP 100.00); the PH payout fee is PHP 10.00.
+pub const PAYOUT_AMOUNT: i64 = 10_000;
+pub const PAYOUT_HELD: i64 = PAYOUT_AMOUNT + 1_000;
 
-/// The create-payment `param` of request `index`; `tag` keeps mchOrderIds distinct across runs
-/// and phases.
-fn param(tag: &str, index: usize, timestamp: i64, notify_url: &str) -> String {
+/// The `param` of request `index`; `tag` keeps mchOrderIds (and idempotencyIds) distinct
+/// across runs and phases.
+fn param(kind: Kind, tag: &str, index: usize, timestamp: i64, notify_url: &str) -> String {
+    if kind == Kind::Payout {
+        let p = PayoutTransfer {
+            mch_order_id: format!("{tag}{index}"),
+            idempotency_id: format!("{tag}i{index:08}"),
+            amount: PAYOUT_AMOUNT,
+            account_no: "1234567891".into(),
+            account_name: Some("Bench Payee".into()),
+            pay_method_code: "BANK".into(),
+            transfer_code: Some("BDO".into()),
+            mobile: None,
+            account_type: None,
+            promptpay_account_type: None,
+            account_tax_id: None,
+            relationship: None,
+            remark: None,
+            notify_url: Some(notify_url.into()),
+            timestamp,
+        };
+        return serde_json::to_string(&p).expect("param serializes");
+    }
     let p = PaymentGenerate {
         mch_order_id: format!("{tag}{index}"),
         amount: 10_000,
@@ -35,6 +59,7 @@ fn param(tag: &str, index: usize, timestamp: i64, notify_url: &str) -> String {
 
 /// `count` signed envelopes, serialized, signed on `threads` threads. `timestamp` is now.
 pub fn presign(
+    kind: Kind,
     client: &Client,
     tag: &str,
     count: usize,
@@ -51,7 +76,8 @@ pub fn presign(
                 scope.spawn(move || {
                     (start..(start + chunk).min(count))
                         .map(|i| {
-                            let envelope = client.envelope(&param(tag, i, timestamp, notify_url));
+                            let envelope =
+                                client.envelope(&param(kind, tag, i, timestamp, notify_url));
                             Bytes::from(serde_json::to_vec(&envelope).expect("envelope serializes"))
                         })
                         .collect::<Vec<_>>()
@@ -105,12 +131,13 @@ pub fn http_client(concurrency: usize) -> reqwest::Client {
 
 /// Sends every body once with `concurrency` workers pulling from a shared index.
 pub async fn fire(
+    kind: Kind,
     http: &reqwest::Client,
     base_url: &str,
     bodies: Vec<Bytes>,
     concurrency: usize,
 ) -> Outcome {
-    let url: Arc<str> = format!("{base_url}{PATH}").into();
+    let url: Arc<str> = format!("{base_url}{}", kind.path()).into();
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -193,7 +220,14 @@ mod tests {
         let key = PrivateKey::generate(2048).unwrap();
         let public = key.public_key();
         let client = Client::new("http://127.0.0.1:1", "app1", key);
-        let bodies = presign(&client, "t", 7, "http://127.0.0.1:9/bench", 3);
+        let bodies = presign(
+            Kind::Payment,
+            &client,
+            "t",
+            7,
+            "http://127.0.0.1:9/bench",
+            3,
+        );
         assert_eq!(bodies.len(), 7);
         let mut ids = std::collections::BTreeSet::new();
         for body in &bodies {
@@ -204,5 +238,12 @@ mod tests {
             ids.insert(param["mchOrderId"].as_str().unwrap().to_string());
         }
         assert_eq!(ids.len(), 7);
+        let payouts = presign(Kind::Payout, &client, "t", 3, "http://127.0.0.1:9/bench", 1);
+        for body in &payouts {
+            let envelope: sampan_protocol::RequestEnvelope = serde_json::from_slice(body).unwrap();
+            let f = sampan_protocol::fields::Fields::parse(&envelope.param).unwrap();
+            PayoutTransfer::from_fields(&f, sampan_protocol::payout::PayoutForm::Philippines, 1)
+                .unwrap();
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! `sampan-bench`: throughput and latency of the create-payment path over real HTTP.
+//! `sampan-bench`: throughput and latency of the create-payment (or, `--kind payout`,
+//! create-payout) path over real HTTP.
 //!
 //! Requests are signed before the clock starts; the measurement is HTTP round trips only.
 //! Self-hosted mode runs the gateway on a multi-thread tokio runtime and the load generator on
@@ -40,7 +41,10 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("server runtime: {e}"))?;
-    let mut target = server_rt.block_on(setup::prepare(&mode))?;
+    let kind = args.kind;
+    // Payouts need funds: every request (preflight, warmup, measured) holds amount + fee.
+    let funds = (requests + warmup + 1) as i64 * load::PAYOUT_HELD;
+    let mut target = server_rt.block_on(setup::prepare(&mode, kind, funds))?;
     let client = sampan_client::Client::new(&target.base_url, &target.app_id, target.key.clone());
 
     let (where_, threads) = match mode {
@@ -67,10 +71,25 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let run_tag = format!("b{:x}", sampan_client::now_ms());
     let signing = Instant::now();
     let notify_url = setup::NOTIFY_URL;
-    let preflight = load::presign(&client, &format!("{run_tag}p"), 1, notify_url, 1);
-    let warm = load::presign(&client, &format!("{run_tag}w"), warmup, notify_url, cores);
-    let measured = load::presign(&client, &format!("{run_tag}m"), requests, notify_url, cores);
+    let preflight = load::presign(kind, &client, &format!("{run_tag}p"), 1, notify_url, 1);
+    let warm = load::presign(
+        kind,
+        &client,
+        &format!("{run_tag}w"),
+        warmup,
+        notify_url,
+        cores,
+    );
+    let measured = load::presign(
+        kind,
+        &client,
+        &format!("{run_tag}m"),
+        requests,
+        notify_url,
+        cores,
+    );
     let setup = report::Setup {
+        kind,
         requests,
         concurrency,
         warmup,
@@ -101,14 +120,16 @@ fn run(args: &Args) -> Result<ExitCode, String> {
             .map_err(|e| format!("load runtime: {e}"))?;
             rt.block_on(async {
                 let http = load::http_client(concurrency);
-                let check = load::fire(&http, &base_url, preflight, 1).await;
+                let check = load::fire(kind, &http, &base_url, preflight, 1).await;
                 if let Some((code, (_, message))) = check.errors.iter().next() {
                     return Err(format!(
-                        "preflight create-payment failed with {code}: {message} (does the app \
-                         exist, with PH_GCASH_URL enabled and the matching key?)"
+                        "preflight {} failed with {code}: {message} (does the app exist, with \
+                         {} enabled, the matching key and, for payouts, enough PHP balance?)",
+                        kind.label(),
+                        kind.channel()
                     ));
                 }
-                let warm = load::fire(&http, &base_url, warm, concurrency).await;
+                let warm = load::fire(kind, &http, &base_url, warm, concurrency).await;
                 if warm.error_count() > 0 {
                     eprintln!(
                         "warning: {} of {warmup} warmup requests failed: {:?}",
@@ -116,7 +137,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                         warm.errors
                     );
                 }
-                Ok(load::fire(&http, &base_url, measured, concurrency).await)
+                Ok(load::fire(kind, &http, &base_url, measured, concurrency).await)
             })
         })
         .map_err(|e| format!("load thread: {e}"))?;

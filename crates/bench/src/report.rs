@@ -5,6 +5,7 @@ use serde_json::json;
 
 /// How the run was set up, for the header and the JSON line.
 pub struct Setup {
+    pub kind: crate::args::Kind,
     pub requests: usize,
     pub concurrency: usize,
     pub warmup: usize,
@@ -53,9 +54,10 @@ pub fn build_profile() -> &'static str {
 
 pub fn header(s: &Setup) {
     println!(
-        "sampan-bench: create payment (POST {}, channel {})",
-        crate::load::PATH,
-        crate::load::CHANNEL
+        "sampan-bench: {} (POST {} , {})",
+        s.kind.label(),
+        s.kind.path(),
+        s.kind.channel()
     );
     println!("  target       {}", s.target);
     println!("  backend      {}", s.backend);
@@ -106,7 +108,7 @@ pub fn figures(s: &Setup, o: &Outcome) {
         .map(|(code, (n, _))| (code.clone(), json!(n)))
         .collect();
     let line = json!({
-        "bench": "create_payment",
+        "bench": s.kind.bench_name(),
         "n": s.requests,
         "c": s.concurrency,
         "warmup": s.warmup,

@@ -1,6 +1,6 @@
 //! The system under test: an external gateway, or one started in this process.
 
-use crate::args::{Backend, Mode};
+use crate::args::{Backend, Kind, Mode};
 use sampan_protocol::PrivateKey;
 use sampan_server::config::Config;
 use sampan_server::Gateway;
@@ -37,7 +37,8 @@ impl Hosted {
 /// cheap anyway: one attempt an hour, short timeout. The URL points at the discard port.
 pub const NOTIFY_URL: &str = "http://127.0.0.1:9/bench";
 
-pub async fn prepare(mode: &Mode) -> Result<Target, String> {
+/// `funds` (PHP minor units) are credited to a self-hosted app when benchmarking payouts.
+pub async fn prepare(mode: &Mode, kind: Kind, funds: i64) -> Result<Target, String> {
     match mode {
         Mode::External { url, app_id, key } => {
             let text = std::fs::read_to_string(key)
@@ -56,11 +57,16 @@ pub async fn prepare(mode: &Mode) -> Result<Target, String> {
         Mode::SelfHosted {
             backend,
             database_url,
-        } => self_hosted(*backend, database_url.clone()).await,
+        } => self_hosted(*backend, database_url.clone(), kind, funds).await,
     }
 }
 
-async fn self_hosted(backend: Backend, database_url: Option<String>) -> Result<Target, String> {
+async fn self_hosted(
+    backend: Backend,
+    database_url: Option<String>,
+    kind: Kind,
+    funds: i64,
+) -> Result<Target, String> {
     let data_dir = tempfile::Builder::new()
         .prefix("sampan-bench-")
         .tempdir()
@@ -111,6 +117,19 @@ async fn self_hosted(backend: Backend, database_url: Option<String>) -> Result<T
     let key = created
         .private_key
         .ok_or("create_app returned no private key")?;
+    if kind == Kind::Payout {
+        sampan_server::ops::change_balance(
+            store.as_ref(),
+            sampan_server::ops::BalanceChange::TopUp,
+            &created.app.app_id,
+            "PHP",
+            funds,
+            "",
+            "benchmark float",
+        )
+        .await
+        .map_err(|e| format!("funding the bench app: {e}"))?;
+    }
     let gateway = Gateway::start_with_store(config, store)
         .await
         .map_err(|e| format!("starting the gateway: {e}"))?;

@@ -225,3 +225,41 @@ mod tests {
         assert!(va::is_well_formed("PH_INSTAPAY_VA", &number), "{number}");
     }
 }
+
+/// How the sandbox upstream answers a payout, by the documented magic `accountNo` endings
+/// (docs/sandbox.md): `…0002` fails with -10005, `…0004` with -10004, `…0009` never answers
+/// (`None`: the payout stays PENDING until an operator acts); anything else succeeds.
+pub fn payout_answer(account_no: &str) -> Option<sampan_domain::PayoutOutcome> {
+    use sampan_domain::PayoutOutcome;
+    use sampan_protocol::FailedCode;
+    if account_no.ends_with("0009") {
+        None
+    } else if account_no.ends_with("0002") {
+        Some(PayoutOutcome::Failed(FailedCode::DestinationAccountError))
+    } else if account_no.ends_with("0004") {
+        Some(PayoutOutcome::Failed(FailedCode::ChannelRejected))
+    } else {
+        Some(PayoutOutcome::Completed)
+    }
+}
+
+#[cfg(test)]
+mod payout_tests {
+    use super::payout_answer;
+    use sampan_domain::PayoutOutcome;
+    use sampan_protocol::FailedCode;
+
+    #[test]
+    fn magic_account_endings_force_outcomes() {
+        assert_eq!(
+            payout_answer("1234560002"),
+            Some(PayoutOutcome::Failed(FailedCode::DestinationAccountError))
+        );
+        assert_eq!(
+            payout_answer("09170000004"),
+            Some(PayoutOutcome::Failed(FailedCode::ChannelRejected))
+        );
+        assert_eq!(payout_answer("1234560009"), None);
+        assert_eq!(payout_answer("1234560001"), Some(PayoutOutcome::Completed));
+    }
+}

@@ -15,7 +15,7 @@ mod error;
 mod input;
 
 use clap::{Parser, Subcommand};
-use commands::{app, client, demo, keys, ledger, notifications, payment, serve};
+use commands::{app, balance, client, demo, keys, ledger, notifications, payment, payout, serve};
 use context::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,12 @@ enum Command {
     /// The platform key pair and merchant key pairs.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Merchant balances: show, top up, adjust (each a journal entry with reason and note).
+    #[command(subcommand)]
+    Balance(balance::BalanceCommand),
+    /// Payouts: list stuck ones by status and age, show, force-fail, force-complete.
+    #[command(subcommand)]
+    Payout(payout::PayoutCommand),
     /// Check the ledger: recompute every balance from its postings.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -95,6 +101,8 @@ fn main() -> ExitCode {
             Command::Migrate => serve::migrate(&ctx).await,
             Command::App(cmd) => app::run(&ctx, cmd).await,
             Command::Keys(cmd) => keys::run(&ctx, cmd),
+            Command::Balance(cmd) => balance::run(&ctx, cmd).await,
+            Command::Payout(cmd) => payout::run(&ctx, cmd).await,
             Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
             Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
             Command::Payment(cmd) => payment::run(&ctx, cmd).await,

@@ -545,3 +545,135 @@ fn demo_creates_an_app_and_a_payment() {
     assert!(again.contains("(existing)"), "{again}");
     assert_eq!(s.ok(&["app", "list"]).lines().count(), 2);
 }
+
+#[test]
+fn operators_fund_merchants_and_settle_stuck_payouts() {
+    let s = Scratch::new();
+    let created = s.ok(&["app", "create", "--name", "Payroll Co"]);
+    let app_id = field(&created, "app id").to_string();
+    let topped = json(&s.ok(&[
+        "balance",
+        "topup",
+        "--app",
+        &app_id,
+        "--currency",
+        "PHP",
+        "--amount",
+        "100000",
+        "--note",
+        "wire 2024-001",
+    ]));
+    assert_eq!(topped["kind"], "balance.topup");
+    assert_eq!(topped["available"], "1000.00");
+    assert!(topped["memo"].as_str().unwrap().contains("wire 2024-001"));
+    let adjusted = json(&s.ok(&[
+        "balance",
+        "adjust",
+        "--app",
+        &app_id,
+        "--currency",
+        "php",
+        "--amount",
+        "-2500",
+        "--reason",
+        "correction",
+        "--note",
+        "duplicate top-up",
+    ]));
+    assert_eq!(adjusted["available"], "975.00");
+    assert_eq!(adjusted["memo"], "correction: duplicate top-up");
+    let shown = json(&s.ok(&["balance", "show", &app_id]));
+    assert_eq!(shown[0]["currency"], "PHP");
+    assert_eq!(shown[0]["available"], "975.00");
+    for args in [
+        // overdraw, zero, no reason, unknown currency, unknown app, negative top-up
+        vec![
+            "balance",
+            "adjust",
+            "--app",
+            &app_id,
+            "--currency",
+            "PHP",
+            "--amount",
+            "-97501",
+            "--reason",
+            "x",
+            "--note",
+            "n",
+        ],
+        vec![
+            "balance",
+            "adjust",
+            "--app",
+            &app_id,
+            "--currency",
+            "PHP",
+            "--amount",
+            "0",
+            "--reason",
+            "x",
+            "--note",
+            "n",
+        ],
+        vec![
+            "balance",
+            "adjust",
+            "--app",
+            &app_id,
+            "--currency",
+            "PHP",
+            "--amount",
+            "5",
+            "--reason",
+            " ",
+            "--note",
+            "n",
+        ],
+        vec![
+            "balance",
+            "topup",
+            "--app",
+            &app_id,
+            "--currency",
+            "XXX",
+            "--amount",
+            "5",
+            "--note",
+            "n",
+        ],
+        vec![
+            "balance",
+            "topup",
+            "--app",
+            "nope",
+            "--currency",
+            "PHP",
+            "--amount",
+            "5",
+            "--note",
+            "n",
+        ],
+        vec![
+            "balance",
+            "topup",
+            "--app",
+            &app_id,
+            "--currency",
+            "PHP",
+            "--amount",
+            "-5",
+            "--note",
+            "n",
+        ],
+        vec!["payout", "fail", "D0000000000000000001", "--note", "n"],
+        vec!["payout", "list", "--older-than", "5w"],
+        vec!["payout", "list", "--status", "STUCK"],
+    ] {
+        let run = s.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{run:?}");
+    }
+    let none = s.ok(&["payout", "list", "--older-than", "10m"]);
+    assert!(none.contains("no PENDING payouts"), "{none}");
+    assert!(s.ok(&["ledger", "verify"]).contains("ledger consistent"));
+}

@@ -7,6 +7,7 @@ use sampan_protocol::payment::{
     PaymentGenerate, PaymentGenerateData, PaymentQuery, PaymentQueryData, WebPayDetailData,
     WebPayGenerateData,
 };
+use sampan_protocol::payout::{PayoutCheck, PayoutCheckData, PayoutTransfer, PayoutTransferData};
 use sampan_protocol::{PrivateKey, RequestEnvelope, ResponseEnvelope};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -181,6 +182,29 @@ impl Client {
         param: &PaymentQuery,
     ) -> Result<Answer<WebPayDetailData>, ClientError> {
         self.call("/open-api/webpay/detail", param).await
+    }
+
+    /// `/open-api/{country}/disbursement/transfer`; `country` is the path slug.
+    pub async fn transfer(
+        &self,
+        country: &str,
+        param: &PayoutTransfer,
+    ) -> Result<Answer<PayoutTransferData>, ClientError> {
+        self.call(&format!("/open-api/{country}/disbursement/transfer"), param)
+            .await
+    }
+
+    /// `/open-api/{country}/disbursement/check`, or the un-prefixed alias with `None`.
+    pub async fn check_payout(
+        &self,
+        country: Option<&str>,
+        param: &PayoutCheck,
+    ) -> Result<Answer<PayoutCheckData>, ClientError> {
+        let path = match country {
+            Some(c) => format!("/open-api/{c}/disbursement/check"),
+            None => "/open-api/disbursement/check".to_string(),
+        };
+        self.call(&path, param).await
     }
 
     pub async fn balance(&self, country_code: &str) -> Result<Answer<BalanceData>, ClientError> {

@@ -82,6 +82,9 @@ pub struct Posting {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     PaymentCompleted,
+    PayoutAccepted,
+    PayoutCompleted,
+    PayoutFailed,
     TopUp,
     Adjustment,
 }
@@ -90,6 +93,9 @@ impl EntryKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::PaymentCompleted => "payment.completed",
+            EntryKind::PayoutAccepted => "payout.accepted",
+            EntryKind::PayoutCompleted => "payout.completed",
+            EntryKind::PayoutFailed => "payout.failed",
             EntryKind::TopUp => "balance.topup",
             EntryKind::Adjustment => "balance.adjust",
         }
@@ -157,6 +163,96 @@ pub fn payment_completed(
     .without_zero_postings()
 }
 
+/// A payout was accepted: amount + fee move from the merchant's available balance to its
+/// frozen balance, where they wait for the channel's answer.
+pub fn payout_accepted(
+    transaction_id: &str,
+    app_id: &str,
+    currency: Currency,
+    amount: i64,
+    fee: i64,
+) -> JournalEntry {
+    let held = amount + fee;
+    JournalEntry {
+        kind: EntryKind::PayoutAccepted,
+        reference: transaction_id.to_string(),
+        memo: None,
+        postings: vec![
+            Posting {
+                account: Account::available(app_id, currency),
+                amount: -held,
+            },
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount: held,
+            },
+        ],
+    }
+}
+
+/// The channel paid the payout out: the frozen amount leaves through the channel (which now
+/// owes the platform nothing for it: its clearing account is credited), the fee is earned.
+pub fn payout_completed(
+    transaction_id: &str,
+    app_id: &str,
+    method: &str,
+    currency: Currency,
+    amount: i64,
+    fee: i64,
+    memo: Option<&str>,
+) -> JournalEntry {
+    JournalEntry {
+        kind: EntryKind::PayoutCompleted,
+        reference: transaction_id.to_string(),
+        memo: memo.map(str::to_string),
+        postings: vec![
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount: -(amount + fee),
+            },
+            Posting {
+                account: Account::ChannelClearing {
+                    channel: method.to_string(),
+                    currency,
+                },
+                amount,
+            },
+            Posting {
+                account: Account::FeeRevenue { currency },
+                amount: fee,
+            },
+        ],
+    }
+    .without_zero_postings()
+}
+
+/// The payout failed: the frozen amount + fee return to the merchant's available balance.
+pub fn payout_failed(
+    transaction_id: &str,
+    app_id: &str,
+    currency: Currency,
+    amount: i64,
+    fee: i64,
+    memo: Option<&str>,
+) -> JournalEntry {
+    let held = amount + fee;
+    JournalEntry {
+        kind: EntryKind::PayoutFailed,
+        reference: transaction_id.to_string(),
+        memo: memo.map(str::to_string),
+        postings: vec![
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount: -held,
+            },
+            Posting {
+                account: Account::available(app_id, currency),
+                amount: held,
+            },
+        ],
+    }
+}
+
 /// An operator credits (positive) or debits (negative) a merchant's available balance.
 pub fn operator_entry(
     kind: EntryKind,
@@ -222,6 +318,29 @@ mod tests {
         let e = payment_completed("C1", "app", "X", Currency::THB, 500, 0);
         assert!(e.is_balanced());
         assert_eq!(e.postings.len(), 2);
+    }
+
+    #[test]
+    fn payout_entries_freeze_then_release_or_pay_out() {
+        let a = payout_accepted("D1", "app", Currency::PHP, 50_000, 1_000);
+        assert!(a.is_balanced());
+        assert_eq!(a.postings[0].amount, -51_000);
+        let c = payout_completed(
+            "D1",
+            "app",
+            "PH_PAYOUT_BANK",
+            Currency::PHP,
+            50_000,
+            1_000,
+            None,
+        );
+        assert!(c.is_balanced());
+        assert_eq!(c.postings.len(), 3);
+        let f = payout_failed("D1", "app", Currency::PHP, 50_000, 1_000, Some("forced"));
+        assert!(f.is_balanced());
+        assert_eq!(f.memo.as_deref(), Some("forced"));
+        let zero_fee = payout_completed("D1", "app", "X", Currency::PHP, 100, 0, None);
+        assert_eq!(zero_fee.postings.len(), 2);
     }
 
     #[test]

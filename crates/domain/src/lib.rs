@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod money;
 pub mod outbox;
 pub mod payment;
+pub mod payout;
 pub mod store;
 pub mod time;
 
@@ -16,6 +17,7 @@ pub use app::{App, AppSettings, AppStatus};
 pub use catalog::{Catalog, Channel, ChannelKind, ChannelType};
 pub use money::{Country, Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus};
+pub use payout::{Payout, PayoutOutcome, PayoutStatus};
 pub use store::{Store, StoreError, UniqueKey};
 pub use time::DisplayZone;
 

@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::ledger::{Account, JournalEntry, LedgerReport};
 use crate::outbox::{Attempt, Notification};
 use crate::payment::{Payment, PaymentOutcome, TransitionError};
+use crate::payout::{Payout, PayoutOutcome, PayoutStatus};
 use crate::time::DisplayZone;
 use async_trait::async_trait;
 
@@ -16,6 +17,8 @@ pub enum UniqueKey {
     /// A VA or reference number already held by another open order.
     PayData,
     TransactionId,
+    /// A payout's `idempotencyId` already used by the app.
+    IdempotencyId,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,9 @@ pub enum StoreError {
     NotFound,
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The merchant's available balance cannot cover the debit.
+    #[error("insufficient balance")]
+    InsufficientBalance,
     #[error("unbalanced journal entry for {0}")]
     Unbalanced(String),
     #[error("storage error: {0}")]
@@ -77,9 +83,42 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<String, StoreError>;
 
+    // ---- payouts
+    /// Accepts a new PENDING payout in one transaction: under a row lock on the merchant's
+    /// available balance, checks it covers amount + fee (`InsufficientBalance` otherwise),
+    /// inserts the payout (`Duplicate(MchOrderId)` / `Duplicate(IdempotencyId)`) and posts its
+    /// acceptance entry.
+    async fn insert_payout(&self, payout: &Payout, now_ms: i64) -> Result<(), StoreError>;
+    async fn payout(&self, transaction_id: &str) -> Result<Option<Payout>, StoreError>;
+    async fn payout_by_mch_order_id(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+    ) -> Result<Option<Payout>, StoreError>;
+    /// Applies `outcome` under a row lock: status, journal entry and outbox row (if any) commit
+    /// together or not at all. `memo` lands on the journal entry (operator actions).
+    async fn settle_payout(
+        &self,
+        transaction_id: &str,
+        outcome: PayoutOutcome,
+        now_ms: i64,
+        zone: &DisplayZone,
+        memo: Option<&str>,
+    ) -> Result<Payout, StoreError>;
+    /// Ids of PENDING payouts whose `settle_at` has come.
+    async fn due_payouts(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, StoreError>;
+    /// Payouts in `status` created at or before `created_before`, oldest first.
+    async fn payouts_by_status(
+        &self,
+        status: PayoutStatus,
+        created_before: i64,
+        limit: i64,
+    ) -> Result<Vec<Payout>, StoreError>;
+
     // ---- ledger
     async fn balance(&self, account: &Account) -> Result<i64, StoreError>;
-    /// Posts an operator entry (top-up, adjustment) on its own.
+    /// Posts an operator entry (top-up, adjustment) on its own. Like every entry, it fails with
+    /// `InsufficientBalance` if it would take a merchant's available balance below zero.
     async fn post_entry(&self, entry: &JournalEntry, now_ms: i64) -> Result<(), StoreError>;
     /// Recomputes every balance from the postings and checks every entry sums to zero.
     async fn verify_ledger(&self) -> Result<LedgerReport, StoreError>;

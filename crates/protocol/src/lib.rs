@@ -17,3 +17,4 @@ pub use timestamp::{check_window, parse_timestamp, TimestampError};
 pub mod account;
 pub mod fields;
 pub mod payment;
+pub mod payout;

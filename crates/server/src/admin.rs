@@ -1,9 +1,10 @@
 //! The admin JSON API (bearer token): apps, payments with their notifications, resends,
-//! ledger verification, the platform public key.
+//! balances (top-up, adjust), payouts (list stuck ones, force-complete, force-fail), ledger
+//! verification, the platform public key.
 
 use crate::ops::{self, AppChanges, AppView, OpsError};
 use crate::state::SharedState;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +20,16 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/admin/apps", get(list_apps).post(create_app))
         .route("/admin/apps/{app_id}", get(show_app).patch(update_app))
         .route("/admin/payments/{transaction_id}", get(show_payment))
+        .route("/admin/balances/{app_id}", get(show_balances))
+        .route("/admin/balances/topup", post(topup))
+        .route("/admin/balances/adjust", post(adjust))
+        .route("/admin/payouts", get(list_payouts))
+        .route("/admin/payouts/{transaction_id}", get(show_payout))
+        .route(
+            "/admin/payouts/{transaction_id}/complete",
+            post(force_complete),
+        )
+        .route("/admin/payouts/{transaction_id}/fail", post(force_fail))
         .route("/admin/notifications/{id}/resend", post(resend))
         .route("/admin/ledger/verify", get(verify_ledger))
         .route("/admin/keys/platform-public", get(platform_public))
@@ -60,7 +71,9 @@ impl IntoResponse for AdminError {
 impl From<OpsError> for AdminError {
     fn from(e: OpsError) -> Self {
         match e {
-            OpsError::NoApp(_) => AdminError(StatusCode::NOT_FOUND, e.to_string()),
+            OpsError::NoApp(_) | OpsError::NotFound(_) => {
+                AdminError(StatusCode::NOT_FOUND, e.to_string())
+            }
             OpsError::Invalid(_) => AdminError(StatusCode::BAD_REQUEST, e.to_string()),
             OpsError::Store(s) => s.into(),
         }
@@ -137,6 +150,162 @@ async fn show_payment(
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(Json(details).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BalanceBody {
+    app_id: String,
+    currency: String,
+    amount: i64,
+    #[serde(default)]
+    reason: Option<String>,
+    note: String,
+}
+
+async fn topup(State(state): State<SharedState>, Json(b): Json<BalanceBody>) -> AdminResult {
+    change_balance(state, ops::BalanceChange::TopUp, b).await
+}
+
+async fn adjust(State(state): State<SharedState>, Json(b): Json<BalanceBody>) -> AdminResult {
+    change_balance(state, ops::BalanceChange::Adjust, b).await
+}
+
+async fn change_balance(
+    state: SharedState,
+    change: ops::BalanceChange,
+    b: BalanceBody,
+) -> AdminResult {
+    let reason = b.reason.unwrap_or_default();
+    let entry = ops::change_balance(
+        state.store.as_ref(),
+        change,
+        &b.app_id,
+        &b.currency,
+        b.amount,
+        &reason,
+        &b.note,
+    )
+    .await?;
+    let currency = entry.postings[0].account.currency();
+    let (available, frozen) = ops::balances(state.store.as_ref(), &b.app_id, currency).await?;
+    Ok(Json(json!({
+        "reference": entry.reference,
+        "kind": entry.kind.as_str(),
+        "memo": entry.memo,
+        "currency": currency.code(),
+        "available": available,
+        "frozen": frozen,
+    }))
+    .into_response())
+}
+
+async fn show_balances(
+    State(state): State<SharedState>,
+    Path(app_id): Path<String>,
+) -> AdminResult {
+    if state.store.app(&app_id).await?.is_none() {
+        return Err(OpsError::NoApp(app_id).into());
+    }
+    let mut rows = Vec::new();
+    for currency in sampan_domain::Currency::ALL {
+        let (available, frozen) = ops::balances(state.store.as_ref(), &app_id, currency).await?;
+        rows.push(json!({"currency": currency.code(), "available": available, "frozen": frozen}));
+    }
+    Ok(Json(rows).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PayoutFilter {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    min_age_secs: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn list_payouts(
+    State(state): State<SharedState>,
+    Query(f): Query<PayoutFilter>,
+) -> AdminResult {
+    let payouts = ops::list_payouts(
+        state.store.as_ref(),
+        f.status.as_deref().unwrap_or("PENDING"),
+        f.min_age_secs.unwrap_or(0),
+        f.limit.unwrap_or(100),
+    )
+    .await?;
+    let views: Vec<_> = payouts
+        .iter()
+        .map(|p| ops::payout_view(p, &state.zone))
+        .collect();
+    Ok(Json(views).into_response())
+}
+
+async fn show_payout(
+    State(state): State<SharedState>,
+    Path(transaction_id): Path<String>,
+) -> AdminResult {
+    let details = ops::payout_details(state.store.as_ref(), &state.zone, &transaction_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Json(details).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ForceBody {
+    note: String,
+    #[serde(default)]
+    failed_code: Option<i32>,
+}
+
+async fn force_complete(
+    State(state): State<SharedState>,
+    Path(transaction_id): Path<String>,
+    Json(b): Json<ForceBody>,
+) -> AdminResult {
+    if b.failed_code.is_some() {
+        return Err(AdminError(
+            StatusCode::BAD_REQUEST,
+            "failedCode only applies to /fail".into(),
+        ));
+    }
+    force(state, transaction_id, ops::ForcedOutcome::Complete, b.note).await
+}
+
+async fn force_fail(
+    State(state): State<SharedState>,
+    Path(transaction_id): Path<String>,
+    Json(b): Json<ForceBody>,
+) -> AdminResult {
+    force(
+        state,
+        transaction_id,
+        ops::ForcedOutcome::Fail(b.failed_code),
+        b.note,
+    )
+    .await
+}
+
+async fn force(
+    state: SharedState,
+    transaction_id: String,
+    outcome: ops::ForcedOutcome,
+    note: String,
+) -> AdminResult {
+    let payout = ops::force_settle_payout(
+        state.store.as_ref(),
+        &state.zone,
+        &transaction_id,
+        outcome,
+        &note,
+    )
+    .await?;
+    state.outbox_wake.notify_one();
+    Ok(Json(ops::payout_view(&payout, &state.zone)).into_response())
 }
 
 async fn resend(State(state): State<SharedState>, Path(id): Path<i64>) -> AdminResult {

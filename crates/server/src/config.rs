@@ -32,6 +32,11 @@ pub struct Config {
     pub notify_concurrency: usize,
     /// How often the expiry job looks for orders past their expiry.
     pub expiry_interval_ms: u64,
+    /// How long the sandbox upstream takes to answer a payout (magic `accountNo` endings in
+    /// docs/sandbox.md decide how).
+    pub payout_settle_delay_ms: u64,
+    /// How often the payout settlement worker looks for answers that are due.
+    pub payout_poll_interval_ms: u64,
     /// Sandbox mode: the cashier page shows Pay/Fail buttons and `/sandbox/*` is served.
     pub sandbox: bool,
     /// Bearer token of the admin API; default: generated into `<data_dir>/admin_token`.
@@ -66,6 +71,8 @@ impl Default for Config {
             notify_poll_interval_ms: 1_000,
             notify_concurrency: 16,
             expiry_interval_ms: 1_000,
+            payout_settle_delay_ms: 3_000,
+            payout_poll_interval_ms: 500,
             sandbox: true,
             admin_token: None,
             node_id: 0,

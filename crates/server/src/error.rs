@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use sampan_domain::payout::PayoutRejection;
 use sampan_domain::{StoreError, UniqueKey};
 use sampan_protocol::fields::ParamError;
 use sampan_protocol::{Code, ResponseEnvelope, SignatureError, TimestampError};
@@ -59,8 +60,26 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(UniqueKey::MchOrderId) => {
                 ApiError::Code(Code::DuplicateMchOrderId)
             }
+            StoreError::Duplicate(UniqueKey::IdempotencyId) => {
+                ApiError::Code(Code::DuplicateIdempotencyId)
+            }
+            StoreError::InsufficientBalance => ApiError::Code(Code::BalanceInsufficient),
             StoreError::NotFound => ApiError::Code(Code::TxNotFound),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<PayoutRejection> for ApiError {
+    fn from(r: PayoutRejection) -> Self {
+        match r {
+            PayoutRejection::CountryNotOpened => ApiError::Code(Code::CountryNotOpened),
+            PayoutRejection::UnknownPayMethod => ApiError::Code(Code::PayMethodCodeError),
+            PayoutRejection::UnknownBank => ApiError::Code(Code::BankCodeError),
+            PayoutRejection::UnknownWallet => ApiError::Code(Code::WalletCodeError),
+            PayoutRejection::TransferCodeMismatch => ApiError::Code(Code::TransferCodeError),
+            PayoutRejection::AmountOutOfLimits => ApiError::Code(Code::AmountExceedsLimit),
+            PayoutRejection::Field(e) => ApiError::Param(e),
         }
     }
 }
@@ -117,5 +136,23 @@ mod tests {
             ApiError::from(StoreError::Duplicate(UniqueKey::MchOrderId)).code(),
             Code::DuplicateMchOrderId
         );
+        assert_eq!(
+            ApiError::from(StoreError::Duplicate(UniqueKey::IdempotencyId)).code(),
+            Code::DuplicateIdempotencyId
+        );
+        assert_eq!(
+            ApiError::from(StoreError::InsufficientBalance).code(),
+            Code::BalanceInsufficient
+        );
+        for (r, code) in [
+            (PayoutRejection::UnknownPayMethod, 21019),
+            (PayoutRejection::UnknownBank, 21012),
+            (PayoutRejection::UnknownWallet, 21013),
+            (PayoutRejection::TransferCodeMismatch, 21018),
+            (PayoutRejection::AmountOutOfLimits, 21010),
+            (PayoutRejection::CountryNotOpened, 21017),
+        ] {
+            assert_eq!(ApiError::from(r).code().as_i32(), code);
+        }
     }
 }

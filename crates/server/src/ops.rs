@@ -11,6 +11,8 @@ pub enum OpsError {
     #[error("no app {0}")]
     NoApp(String),
     #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -75,6 +77,9 @@ pub struct AppChanges {
     /// WeChat appids (`wpAppid`) the app may use for `WECHAT_JS_URL`; replaces the list, `[]`
     /// unbinds all. Binding an appid creates its WeChat merchant key if it has none.
     pub wechat_appids: Option<Vec<String>>,
+    /// Fee overrides by channel or payout method code (`PH_PAYOUT_BANK`); they replace the
+    /// app's whole override table, `{}` restores the catalog's defaults.
+    pub fees: Option<std::collections::BTreeMap<String, sampan_domain::fees::FeeRule>>,
 }
 
 pub async fn update_app(
@@ -165,6 +170,19 @@ pub async fn update_app(
             crate::wechat::ensure_merchant_key(store, appid).await?;
         }
         app.settings.wechat_appids = appids;
+    }
+    if let Some(fees) = changes.fees {
+        for (code, rule) in &fees {
+            if catalog.get(code).is_none() && catalog.payout_method_by_code(code).is_none() {
+                return Err(OpsError::Invalid(format!("unknown channel {code}")));
+            }
+            if rule.percent_bp < 0 || rule.fixed < 0 || rule.min < 0 {
+                return Err(OpsError::Invalid(format!(
+                    "fee of {code} must not be negative"
+                )));
+            }
+        }
+        app.settings.fees = fees;
     }
     store.update_app(&app).await?;
     Ok(app)
@@ -268,4 +286,194 @@ pub async fn payment_details(
         "payment": payment.query_data(zone),
         "notifications": notifications,
     })))
+}
+
+// ------------------------------------------------------------------ balances and payouts
+
+/// Why an operator moves a merchant's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceChange {
+    /// Funds the merchant sent in (a credit).
+    TopUp,
+    /// A correction either way, with a reason.
+    Adjust,
+}
+
+/// Posts an operator top-up or adjustment as one journal entry (memo: reason and note). A
+/// debit that would take the available balance below zero is refused by the store.
+pub async fn change_balance(
+    store: &dyn Store,
+    change: BalanceChange,
+    app_id: &str,
+    currency: &str,
+    amount: i64,
+    reason: &str,
+    note: &str,
+) -> Result<sampan_domain::ledger::JournalEntry, OpsError> {
+    use sampan_domain::ledger::{operator_entry, EntryKind};
+    use sampan_domain::Currency;
+    if store.app(app_id).await?.is_none() {
+        return Err(OpsError::NoApp(app_id.to_string()));
+    }
+    let currency: Currency = currency
+        .parse()
+        .map_err(|_| OpsError::Invalid(format!("unknown currency {currency:?}")))?;
+    let (kind, reason) = match change {
+        BalanceChange::TopUp if amount <= 0 => {
+            return Err(OpsError::Invalid("a top-up amount must be positive".into()))
+        }
+        BalanceChange::TopUp => (EntryKind::TopUp, "topup"),
+        BalanceChange::Adjust if amount == 0 => {
+            return Err(OpsError::Invalid("an adjustment must not be zero".into()))
+        }
+        BalanceChange::Adjust => (EntryKind::Adjustment, reason.trim()),
+    };
+    if reason.is_empty() || reason.chars().count() > 64 {
+        return Err(OpsError::Invalid("reason must be 1-64 characters".into()));
+    }
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 512 {
+        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
+    }
+    let now = now_ms();
+    let reference = format!("{}-{app_id}-{now}", kind.as_str());
+    let entry = operator_entry(
+        kind,
+        &reference,
+        app_id,
+        currency,
+        amount,
+        &format!("{reason}: {note}"),
+    );
+    match store.post_entry(&entry, now).await {
+        Ok(()) => Ok(entry),
+        Err(StoreError::InsufficientBalance) => Err(OpsError::Invalid(
+            "the adjustment would take the available balance below zero".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A merchant's available and frozen balance in `currency`.
+pub async fn balances(
+    store: &dyn Store,
+    app_id: &str,
+    currency: sampan_domain::Currency,
+) -> Result<(i64, i64), StoreError> {
+    use sampan_domain::ledger::Account;
+    Ok((
+        store.balance(&Account::available(app_id, currency)).await?,
+        store.balance(&Account::frozen(app_id, currency)).await?,
+    ))
+}
+
+/// The operator's view of a payout: the merchant's view plus where it goes and its
+/// notifications with their attempts.
+pub fn payout_view(
+    p: &sampan_domain::Payout,
+    zone: &sampan_domain::DisplayZone,
+) -> serde_json::Value {
+    let now = now_ms();
+    serde_json::json!({
+        "appId": p.app_id,
+        "payout": p.check_data(zone),
+        "methodCode": p.method_code,
+        "accountNo": p.account_no,
+        "accountName": p.account_name,
+        "notifyUrl": p.notify_url,
+        "ageSecs": (now - p.created_at).max(0) / 1000,
+        "settleAt": p.settle_at.map(|t| zone.format(t)),
+    })
+}
+
+/// PENDING (or other) payouts at least `min_age_secs` old, oldest first.
+pub async fn list_payouts(
+    store: &dyn Store,
+    status: &str,
+    min_age_secs: i64,
+    limit: i64,
+) -> Result<Vec<sampan_domain::Payout>, OpsError> {
+    let status =
+        sampan_domain::PayoutStatus::parse(&status.to_ascii_uppercase()).ok_or_else(|| {
+            OpsError::Invalid(format!(
+                "unknown status {status:?} (PENDING, COMPLETED or FAILED)"
+            ))
+        })?;
+    if min_age_secs < 0 {
+        return Err(OpsError::Invalid("age must not be negative".into()));
+    }
+    if !(1..=10_000).contains(&limit) {
+        return Err(OpsError::Invalid("limit must be 1-10000".into()));
+    }
+    let before = now_ms().saturating_sub(min_age_secs.saturating_mul(1000));
+    Ok(store.payouts_by_status(status, before, limit).await?)
+}
+
+/// A payout with its notifications and their attempts; `None` when there is no such payout.
+pub async fn payout_details(
+    store: &dyn Store,
+    zone: &sampan_domain::DisplayZone,
+    transaction_id: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(payout) = store.payout(transaction_id).await? else {
+        return Ok(None);
+    };
+    let mut view = payout_view(&payout, zone);
+    let mut notifications = Vec::new();
+    for n in store.notifications_for(transaction_id).await? {
+        notifications.push(serde_json::json!({
+            "id": n.id,
+            "event": n.event,
+            "url": n.url,
+            "status": n.status.as_str(),
+            "attempts": store.attempts(n.id).await?.len(),
+        }));
+    }
+    view["notifications"] = serde_json::Value::Array(notifications);
+    Ok(Some(view))
+}
+
+/// What an operator decides about a stuck payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedOutcome {
+    Complete,
+    /// Fail with this `failedCode` (default -10004 Transaction Channel Rejected).
+    Fail(Option<i32>),
+}
+
+/// Force-settles a PENDING payout; the note is recorded on the journal entry.
+pub async fn force_settle_payout(
+    store: &dyn Store,
+    zone: &sampan_domain::DisplayZone,
+    transaction_id: &str,
+    outcome: ForcedOutcome,
+    note: &str,
+) -> Result<sampan_domain::Payout, OpsError> {
+    use sampan_domain::payment::TransitionError;
+    use sampan_domain::PayoutOutcome;
+    use sampan_protocol::FailedCode;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 512 {
+        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
+    }
+    let outcome = match outcome {
+        ForcedOutcome::Complete => PayoutOutcome::Completed,
+        ForcedOutcome::Fail(None) => PayoutOutcome::Failed(FailedCode::ChannelRejected),
+        ForcedOutcome::Fail(Some(code)) => PayoutOutcome::Failed(
+            FailedCode::from_i32(code)
+                .ok_or_else(|| OpsError::Invalid(format!("unknown failedCode {code}")))?,
+        ),
+    };
+    let memo = format!("forced by operator: {note}");
+    match store
+        .settle_payout(transaction_id, outcome, now_ms(), zone, Some(&memo))
+        .await
+    {
+        Ok(p) => Ok(p),
+        Err(StoreError::NotFound) => Err(OpsError::NotFound(format!("no payout {transaction_id}"))),
+        Err(StoreError::Transition(TransitionError::AlreadyFinal(s))) => Err(OpsError::Invalid(
+            format!("payout {transaction_id} is already {s}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,8 +1,8 @@
 //! The payer's side of the sandbox: the hosted cashier page with Pay/Fail buttons, and the
 //! `/sandbox` API that scripts and tests use to do the same.
 
-use crate::payments;
 use crate::state::SharedState;
+use crate::{payments, payouts};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use sampan_channels::cashier::{self, CashierView};
 use sampan_domain::payment::{Payment, PaymentOutcome, TransitionError};
 use sampan_domain::time::now_ms;
-use sampan_domain::{Money, StoreError};
+use sampan_domain::{Money, PayoutOutcome, StoreError};
 use sampan_protocol::FailedCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -30,6 +30,11 @@ pub fn sandbox_routes() -> Router<SharedState> {
             post(api_complete),
         )
         .route("/sandbox/payments/{transaction_id}/fail", post(api_fail))
+        .route(
+            "/sandbox/payouts/{transaction_id}/complete",
+            post(payout_complete),
+        )
+        .route("/sandbox/payouts/{transaction_id}/fail", post(payout_fail))
 }
 
 #[derive(Deserialize)]
@@ -186,6 +191,56 @@ async fn api_settle(
 ) -> Response {
     match payments::settle(&state, &transaction_id, outcome).await {
         Ok(p) => Json(settled(&p)).into_response(),
+        Err(e) => {
+            let status = match e {
+                StoreError::NotFound => StatusCode::NOT_FOUND,
+                StoreError::Transition(_) => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, Json(json!({"error": explain(&e)}))).into_response()
+        }
+    }
+}
+
+async fn payout_complete(state: State<SharedState>, id: Path<String>) -> Response {
+    payout_settle(state, id, PayoutOutcome::Completed).await
+}
+
+async fn payout_fail(
+    state: State<SharedState>,
+    id: Path<String>,
+    body: Option<Json<FailBody>>,
+) -> Response {
+    let failed = match body.and_then(|Json(b)| b.failed_code) {
+        None => FailedCode::ChannelRejected,
+        Some(c) => match FailedCode::from_i32(c) {
+            Some(f) => f,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": format!("unknown failedCode {c}")})),
+                )
+                    .into_response()
+            }
+        },
+    };
+    payout_settle(state, id, PayoutOutcome::Failed(failed)).await
+}
+
+/// The sandbox upstream answers a payout now, whatever its account number says.
+async fn payout_settle(
+    State(state): State<SharedState>,
+    Path(transaction_id): Path<String>,
+    outcome: PayoutOutcome,
+) -> Response {
+    match payouts::settle(&state, &transaction_id, outcome, None).await {
+        Ok(p) => Json(json!({
+            "transactionId": p.transaction_id,
+            "transactionStatus": p.status.as_str(),
+            "failedCode": p.failure.map(|f| f.as_i32()),
+            "failedMessage": p.failure.map(|f| f.message()),
+        }))
+        .into_response(),
         Err(e) => {
             let status = match e {
                 StoreError::NotFound => StatusCode::NOT_FOUND,

@@ -28,31 +28,44 @@ pub(crate) async fn post_in(
     .await
     .map_err(backend)?;
     for posting in &entry.postings {
-        let key = posting.account.key();
-        let currency = posting.account.currency().code();
         sqlx::query(
             "INSERT INTO postings (entry_id, account, currency, amount) VALUES ($1, $2, $3, $4)",
         )
         .bind(entry_id)
-        .bind(&key)
-        .bind(currency)
+        .bind(posting.account.key())
+        .bind(posting.account.currency().code())
         .bind(posting.amount)
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-        // An atomic increment: concurrent entries on one account never lose an update.
-        sqlx::query(
+    }
+    // Balance rows are locked in one global order (by account key), so two transactions that
+    // touch the same accounts (a payout being accepted while another of the merchant's is
+    // failed: available+frozen vs frozen+available) queue instead of deadlocking.
+    let mut postings: Vec<_> = entry.postings.iter().collect();
+    postings.sort_by_cached_key(|p| p.account.key());
+    for posting in postings {
+        let key = posting.account.key();
+        let currency = posting.account.currency().code();
+        // An atomic increment: concurrent entries on one account never lose an update. The
+        // upsert locks the row until commit, so the balance it returns is this entry's result.
+        let after: i64 = sqlx::query_scalar(
             "INSERT INTO balances (account, currency, balance, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (account) DO UPDATE \
-             SET balance = balances.balance + excluded.balance, updated_at = excluded.updated_at",
+             SET balance = balances.balance + excluded.balance, updated_at = excluded.updated_at \
+             RETURNING balance",
         )
         .bind(&key)
         .bind(currency)
         .bind(posting.amount)
         .bind(now_ms)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(backend)?;
+        // A merchant can never spend what it does not have, whatever wrote the entry.
+        if after < 0 && matches!(posting.account, Account::MerchantAvailable { .. }) {
+            return Err(StoreError::InsufficientBalance);
+        }
     }
     Ok(entry_id)
 }

@@ -12,12 +12,16 @@ mod ledger;
 mod migrate;
 mod outbox;
 mod payments;
+mod payouts;
 mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
 use sampan_domain::outbox::{Attempt, Notification};
-use sampan_domain::{App, DisplayZone, Payment, PaymentOutcome, Store, StoreError};
+use sampan_domain::{
+    App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Store,
+    StoreError,
+};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use std::path::Path;
@@ -255,6 +259,40 @@ impl Store for Db {
         now_ms: i64,
     ) -> Result<String, StoreError> {
         wechat::insert_if_absent(self, appid, pem, now_ms).await
+    }
+    async fn insert_payout(&self, payout: &Payout, now_ms: i64) -> Result<(), StoreError> {
+        payouts::insert(self, payout, now_ms).await
+    }
+    async fn payout(&self, transaction_id: &str) -> Result<Option<Payout>, StoreError> {
+        payouts::by_transaction_id(self, transaction_id).await
+    }
+    async fn payout_by_mch_order_id(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+    ) -> Result<Option<Payout>, StoreError> {
+        payouts::by_mch_order_id(self, app_id, mch_order_id).await
+    }
+    async fn settle_payout(
+        &self,
+        transaction_id: &str,
+        outcome: PayoutOutcome,
+        now_ms: i64,
+        zone: &DisplayZone,
+        memo: Option<&str>,
+    ) -> Result<Payout, StoreError> {
+        payouts::settle(self, transaction_id, outcome, now_ms, zone, memo).await
+    }
+    async fn due_payouts(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        payouts::due(self, now_ms, limit).await
+    }
+    async fn payouts_by_status(
+        &self,
+        status: PayoutStatus,
+        created_before: i64,
+        limit: i64,
+    ) -> Result<Vec<Payout>, StoreError> {
+        payouts::by_status(self, status, created_before, limit).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

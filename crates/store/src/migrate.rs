@@ -6,6 +6,7 @@ use sampan_domain::StoreError;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_payouts.sql")),
     (3, include_str!("../migrations/0003_wechat.sql")),
 ];
 

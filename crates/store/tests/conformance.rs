@@ -5,7 +5,7 @@ use sampan_domain::outbox::{Attempt, DeliveryStatus};
 use sampan_domain::payment::PaymentStatus;
 use sampan_domain::{
     App, AppSettings, AppStatus, ChannelType, Country, Currency, DisplayZone, Money, Payment,
-    PaymentOutcome, Store, StoreError, UniqueKey,
+    PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Store, StoreError, UniqueKey,
 };
 use sampan_protocol::FailedCode;
 use sampan_store::{ConnectOptions, Db};
@@ -479,6 +479,541 @@ async fn wechat_merchant_keys_are_written_once() {
             Some("PEM-A")
         );
         assert_eq!(db.wechat_merchant_key("wx0002").await.unwrap(), None);
+    })
+    .await;
+}
+
+// ------------------------------------------------------------------------------------ payouts
+
+fn payout(id: &str, app_id: &str, order: &str, idem: &str, amount: i64, fee: i64) -> Payout {
+    Payout {
+        transaction_id: id.into(),
+        app_id: app_id.into(),
+        mch_order_id: order.into(),
+        idempotency_id: idem.into(),
+        country: Country::PH,
+        method_code: "PH_PAYOUT_BANK".into(),
+        pay_method_code: "BANK".into(),
+        transfer_code: Some("BDO".into()),
+        amount: Money::new(amount, Currency::PHP),
+        fee,
+        status: PayoutStatus::Pending,
+        account_no: "1234567890".into(),
+        account_name: Some("Juan dela Cruz".into()),
+        account_type: None,
+        promptpay_account_type: None,
+        account_tax_id: None,
+        mobile: None,
+        relationship: None,
+        remark: Some("salary".into()),
+        notify_url: Some("http://127.0.0.1:9/n".into()),
+        created_at: 1_000,
+        settle_at: Some(2_000),
+        finished_at: None,
+        failure: None,
+    }
+}
+
+async fn top_up(db: &Db, app_id: &str, currency: Currency, amount: i64) {
+    let entry = sampan_domain::ledger::operator_entry(
+        EntryKind::TopUp,
+        &format!("T-{app_id}-{amount}"),
+        app_id,
+        currency,
+        amount,
+        "float",
+    );
+    db.post_entry(&entry, 1).await.unwrap();
+}
+
+async fn available(db: &Db, app_id: &str) -> i64 {
+    db.balance(&Account::available(app_id, Currency::PHP))
+        .await
+        .unwrap()
+}
+
+async fn frozen(db: &Db, app_id: &str) -> i64 {
+    db.balance(&Account::frozen(app_id, Currency::PHP))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn accepting_a_payout_freezes_amount_and_fee_or_refuses() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        // no balance row at all yet: refused, and nothing is written
+        assert!(matches!(
+            db.insert_payout(&payout("D1", "a1", "P1", "IDEM0000001", 5_000, 100), 1_000)
+                .await,
+            Err(StoreError::InsufficientBalance)
+        ));
+        assert_eq!(db.payout("D1").await.unwrap(), None);
+        top_up(&db, "a1", Currency::PHP, 10_000).await;
+        let p = payout("D1", "a1", "P1", "IDEM0000001", 5_000, 100);
+        db.insert_payout(&p, 1_000).await.unwrap();
+        assert_eq!(db.payout("D1").await.unwrap(), Some(p.clone()));
+        assert_eq!(
+            db.payout_by_mch_order_id("a1", "P1").await.unwrap(),
+            Some(p.clone())
+        );
+        assert_eq!(
+            (available(&db, "a1").await, frozen(&db, "a1").await),
+            (4_900, 5_100)
+        );
+        // exactly the rest is fine, one more is not
+        assert!(matches!(
+            db.insert_payout(&payout("D2", "a1", "P2", "IDEM0000002", 4_801, 100), 1_000)
+                .await,
+            Err(StoreError::InsufficientBalance)
+        ));
+        db.insert_payout(&payout("D2", "a1", "P2", "IDEM0000002", 4_800, 100), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(available(&db, "a1").await, 0);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn payout_order_and_idempotency_ids_are_unique_per_app() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        db.insert_app(&app("a2")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        top_up(&db, "a2", Currency::PHP, 100_000).await;
+        db.insert_payout(&payout("D1", "a1", "P1", "IDEM0000001", 1_000, 0), 1)
+            .await
+            .unwrap();
+        assert!(matches!(
+            db.insert_payout(&payout("D2", "a1", "P1", "IDEM0000002", 1_000, 0), 1)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::MchOrderId))
+        ));
+        assert!(matches!(
+            db.insert_payout(&payout("D3", "a1", "P3", "IDEM0000001", 1_000, 0), 1)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::IdempotencyId))
+        ));
+        // a payment may share the payout's mchOrderId: uniqueness is per kind
+        db.insert_payment(&payment("C1", "a1", "P1")).await.unwrap();
+        // and another app may reuse both ids
+        db.insert_payout(&payout("D4", "a2", "P1", "IDEM0000001", 1_000, 0), 1)
+            .await
+            .unwrap();
+        assert_eq!(available(&db, "a1").await, 99_000);
+        assert_eq!(frozen(&db, "a1").await, 1_000);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn settling_a_payout_moves_frozen_funds_once() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        db.insert_payout(
+            &payout("D1", "a1", "P1", "IDEM0000001", 50_000, 1_000),
+            1_000,
+        )
+        .await
+        .unwrap();
+        db.insert_payout(
+            &payout("D2", "a1", "P2", "IDEM0000002", 20_000, 1_000),
+            1_000,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            db.due_payouts(1_999, 10).await.unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(db.due_payouts(2_000, 10).await.unwrap(), vec!["D1", "D2"]);
+        let done = db
+            .settle_payout("D1", PayoutOutcome::Completed, 3_000, &ZONE, None)
+            .await
+            .unwrap();
+        assert_eq!(done.status, PayoutStatus::Completed);
+        assert_eq!(done.settle_at, None);
+        assert_eq!(db.payout("D1").await.unwrap().unwrap(), done);
+        let failed = db
+            .settle_payout(
+                "D2",
+                PayoutOutcome::Failed(FailedCode::ChannelRejected),
+                3_000,
+                &ZONE,
+                Some("forced by ops: bank down"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed.failure, Some(FailedCode::ChannelRejected));
+        assert_eq!(available(&db, "a1").await, 100_000 - 51_000);
+        assert_eq!(frozen(&db, "a1").await, 0);
+        assert_eq!(
+            db.balance(&Account::ChannelClearing {
+                channel: "PH_PAYOUT_BANK".into(),
+                currency: Currency::PHP
+            })
+            .await
+            .unwrap(),
+            50_000
+        );
+        assert_eq!(
+            db.balance(&Account::FeeRevenue {
+                currency: Currency::PHP
+            })
+            .await
+            .unwrap(),
+            1_000
+        );
+        assert_eq!(
+            db.notifications_for("D1").await.unwrap()[0].event,
+            "disbursement.success"
+        );
+        assert_eq!(
+            db.notifications_for("D2").await.unwrap()[0].event,
+            "disbursement.failed"
+        );
+        assert!(matches!(
+            db.settle_payout("D1", PayoutOutcome::Completed, 4_000, &ZONE, None)
+                .await,
+            Err(StoreError::Transition(_))
+        ));
+        assert!(matches!(
+            db.settle_payout("D9", PayoutOutcome::Completed, 4_000, &ZONE, None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(db.due_payouts(i64::MAX, 10).await.unwrap().is_empty());
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_payout_without_a_url_settles_silently_and_stuck_ones_are_listed() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        let mut quiet = payout("D1", "a1", "P1", "IDEM0000001", 1_000, 0);
+        quiet.notify_url = None;
+        quiet.settle_at = None; // never answered by the channel
+        db.insert_payout(&quiet, 1_000).await.unwrap();
+        let mut young = payout("D2", "a1", "P2", "IDEM0000002", 1_000, 0);
+        young.created_at = 9_000;
+        db.insert_payout(&young, 9_000).await.unwrap();
+        assert!(!db
+            .due_payouts(i64::MAX, 10)
+            .await
+            .unwrap()
+            .contains(&"D1".to_string()));
+        let stuck = db
+            .payouts_by_status(PayoutStatus::Pending, 5_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(stuck.len(), 1);
+        assert_eq!(stuck[0].transaction_id, "D1");
+        assert_eq!(
+            db.payouts_by_status(PayoutStatus::Pending, i64::MAX, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        db.settle_payout("D1", PayoutOutcome::Completed, 10_000, &ZONE, Some("ops"))
+            .await
+            .unwrap();
+        assert!(db.notifications_for("D1").await.unwrap().is_empty());
+        assert_eq!(
+            db.payouts_by_status(PayoutStatus::Completed, i64::MAX, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn operator_debits_cannot_overdraw() {
+    each_backend(|db, _| async move {
+        top_up(&db, "a1", Currency::PHP, 1_000).await;
+        let debit = |amount: i64| {
+            sampan_domain::ledger::operator_entry(
+                EntryKind::Adjustment,
+                "ADJ",
+                "a1",
+                Currency::PHP,
+                amount,
+                "correction",
+            )
+        };
+        assert!(matches!(
+            db.post_entry(&debit(-1_001), 2).await,
+            Err(StoreError::InsufficientBalance)
+        ));
+        db.post_entry(&debit(-1_000), 2).await.unwrap();
+        assert_eq!(available(&db, "a1").await, 0);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_payouts_never_overdraw() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let p = payout(
+                        &format!("D{i}"),
+                        "a1",
+                        &format!("P{i}"),
+                        &format!("IDEM{i:08}"),
+                        1_000,
+                        0,
+                    );
+                    db.insert_payout(&p, 1_000).await
+                })
+            })
+            .collect();
+        let (mut ok, mut short) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => ok += 1,
+                Err(StoreError::InsufficientBalance) => short += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!((ok, short), (100, 100));
+        assert_eq!(available(&db, "a1").await, 0);
+        assert_eq!(frozen(&db, "a1").await, 100_000);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_repeats_of_one_idempotency_id_create_one_payout() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let p = payout(
+                        &format!("D{i}"),
+                        "a1",
+                        &format!("P{i}"),
+                        "SAMEIDEM01",
+                        1_000,
+                        0,
+                    );
+                    db.insert_payout(&p, 1_000).await
+                })
+            })
+            .collect();
+        let (mut ok, mut dup) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => ok += 1,
+                Err(StoreError::Duplicate(UniqueKey::IdempotencyId)) => dup += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!((ok, dup), (1, 19));
+        assert_eq!(available(&db, "a1").await, 99_000);
+    })
+    .await;
+}
+
+// ------------------------------------------------------------- ledger invariants, randomized
+
+/// xorshift64*: a small deterministic PRNG, so a failing seed replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// After every step: each entry sums to zero and each balance equals its postings (verify),
+/// no available balance is negative, and each app's frozen balance equals the amount + fee of
+/// its pending payouts.
+async fn assert_invariants(db: &Db, apps: &[&str], step: usize, seed: u64) {
+    let report = db.verify_ledger().await.unwrap();
+    assert!(
+        report.is_consistent(),
+        "seed {seed} step {step}: {report:?}"
+    );
+    let pending = db
+        .payouts_by_status(PayoutStatus::Pending, i64::MAX, 100_000)
+        .await
+        .unwrap();
+    for app_id in apps {
+        let avail = available(db, app_id).await;
+        assert!(
+            avail >= 0,
+            "seed {seed} step {step}: {app_id} available {avail}"
+        );
+        let held: i64 = pending
+            .iter()
+            .filter(|p| &p.app_id == app_id)
+            .map(|p| p.held())
+            .sum();
+        assert_eq!(
+            frozen(db, app_id).await,
+            held,
+            "seed {seed} step {step}: {app_id} frozen"
+        );
+    }
+}
+
+#[tokio::test]
+async fn random_operation_sequences_keep_the_ledger_invariants() {
+    each_backend(|db, _| async move {
+        let apps = ["a1", "a2"];
+        for a in apps {
+            db.insert_app(&app(a)).await.unwrap();
+        }
+        for seed in [0x5eed_0001_u64, 0xdead_beef, 0x1234_5678_9abc] {
+            let mut rng = Rng(seed);
+            let mut pending_payments: Vec<String> = Vec::new();
+            let mut counter = 0u64;
+            for step in 0..60 {
+                counter += 1;
+                let app_id = apps[rng.below(2) as usize];
+                match rng.below(7) {
+                    0 => top_up(&db, app_id, Currency::PHP, 1 + rng.below(20_000) as i64).await,
+                    1 => {
+                        let id = format!("C{seed:x}-{counter}");
+                        db.insert_payment(&payment(&id, app_id, &id)).await.unwrap();
+                        pending_payments.push(id);
+                    }
+                    2 if !pending_payments.is_empty() => {
+                        let id = pending_payments
+                            .remove(rng.below(pending_payments.len() as u64) as usize);
+                        let outcome = if rng.below(3) == 0 {
+                            PaymentOutcome::Failed(FailedCode::ChannelRejected)
+                        } else {
+                            PaymentOutcome::Paid
+                        };
+                        db.settle_payment(&id, outcome, 5_000, &ZONE).await.unwrap();
+                    }
+                    3 | 4 => {
+                        let id = format!("D{seed:x}-{counter}");
+                        let amount = 1 + rng.below(8_000) as i64;
+                        let fee = rng.below(300) as i64;
+                        match db
+                            .insert_payout(
+                                &payout(
+                                    &id,
+                                    app_id,
+                                    &id,
+                                    &format!("I{seed:x}-{counter:06}"),
+                                    amount,
+                                    fee,
+                                ),
+                                1_000,
+                            )
+                            .await
+                        {
+                            Ok(()) | Err(StoreError::InsufficientBalance) => {}
+                            Err(e) => panic!("seed {seed} step {step}: {e}"),
+                        }
+                    }
+                    _ => {
+                        let pending = db
+                            .payouts_by_status(PayoutStatus::Pending, i64::MAX, 1_000)
+                            .await
+                            .unwrap();
+                        if !pending.is_empty() {
+                            let p = &pending[rng.below(pending.len() as u64) as usize];
+                            let outcome = if rng.below(2) == 0 {
+                                PayoutOutcome::Completed
+                            } else {
+                                PayoutOutcome::Failed(FailedCode::DestinationAccountError)
+                            };
+                            db.settle_payout(&p.transaction_id, outcome, 6_000, &ZONE, None)
+                                .await
+                                .unwrap();
+                        }
+                    }
+                }
+                assert_invariants(&db, &apps, step, seed).await;
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accepting_and_failing_payouts_of_one_merchant_at_once_never_deadlocks() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        top_up(&db, "a1", Currency::PHP, 100_000).await;
+        for i in 0..40 {
+            let p = payout(
+                &format!("D{i}"),
+                "a1",
+                &format!("P{i}"),
+                &format!("IDEM{i:08}"),
+                1_000,
+                100,
+            );
+            db.insert_payout(&p, 1_000).await.unwrap();
+        }
+        // Failing touches frozen then available; accepting available then frozen.
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let failer = db.clone();
+            tasks.push(tokio::spawn(async move {
+                failer
+                    .settle_payout(
+                        &format!("D{i}"),
+                        PayoutOutcome::Failed(FailedCode::ChannelRejected),
+                        2_000,
+                        &ZONE,
+                        None,
+                    )
+                    .await
+                    .map(|_| ())
+            }));
+            let acceptor = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let n = 100 + i;
+                let p = payout(
+                    &format!("D{n}"),
+                    "a1",
+                    &format!("P{n}"),
+                    &format!("IDEM{n:08}"),
+                    1_000,
+                    100,
+                );
+                acceptor.insert_payout(&p, 2_000).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(available(&db, "a1").await, 100_000 - 40 * 1_100);
+        assert_eq!(frozen(&db, "a1").await, 40 * 1_100);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
     })
     .await;
 }

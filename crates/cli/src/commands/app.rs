@@ -205,6 +205,7 @@ fn changes(args: &SetArgs) -> Result<AppChanges, CliError> {
         payout_callback_url: args.payout_callback_url.clone(),
         rate_limit: args.rate_limit,
         wechat_appids: args.wechat_appids.as_deref().map(input::list),
+        fees: None,
     };
     let given = [
         args.ips.is_some(),

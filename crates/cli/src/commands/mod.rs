@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod app;
+pub mod balance;
 pub mod client;
 pub mod demo;
 pub mod keys;
@@ -8,4 +9,5 @@ pub mod ledger;
 pub mod listen;
 pub mod notifications;
 pub mod payment;
+pub mod payout;
 pub mod serve;

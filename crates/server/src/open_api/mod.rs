@@ -2,6 +2,7 @@
 
 mod account;
 pub mod payments;
+pub mod payouts;
 pub mod pipeline;
 
 use crate::error::ApiError;
@@ -25,6 +26,15 @@ pub fn routes() -> Router<SharedState> {
         .route("/open-api/payment/query", post(payments::query_v2))
         .route("/open-api/webpay/generate", post(payments::webpay_generate))
         .route("/open-api/webpay/detail", post(payments::webpay_detail))
+        .route(
+            "/open-api/{country}/disbursement/transfer",
+            post(payouts::transfer),
+        )
+        .route(
+            "/open-api/{country}/disbursement/check",
+            post(payouts::check),
+        )
+        .route("/open-api/disbursement/check", post(payouts::check_any))
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the

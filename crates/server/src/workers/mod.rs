@@ -1,7 +1,8 @@
-//! Background work of a node: notification delivery and order expiry.
+//! Background work of a node: notification delivery, order expiry and payout settlement.
 
 pub mod dispatcher;
 pub mod expiry;
+pub mod payouts;
 
 use tokio::sync::watch;
 

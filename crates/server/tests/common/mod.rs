@@ -45,6 +45,8 @@ pub fn test_config(dir: &TempDir, db: &TestDb) -> Config {
         notify_timeout_ms: 2_000,
         notify_poll_interval_ms: 50,
         expiry_interval_ms: 100,
+        payout_settle_delay_ms: 200,
+        payout_poll_interval_ms: 50,
         admin_token: Some(ADMIN_TOKEN.into()),
         ..Config::default()
     }
@@ -113,6 +115,48 @@ impl Harness {
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    /// POST an admin action and return the JSON answer, asserting HTTP 200.
+    pub async fn admin_post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Funds the merchant through the admin API.
+    pub async fn top_up(&self, currency: &str, amount: i64) {
+        self.admin_post(
+            "/admin/balances/topup",
+            serde_json::json!({
+                "appId": self.app_id, "currency": currency, "amount": amount,
+                "note": "test float"
+            }),
+        )
+        .await;
     }
 
     pub async fn sandbox(&self, transaction_id: &str, action: &str) -> reqwest::Response {
