@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod metrics;
 pub mod open_api;
 pub mod ops;
 pub mod payments;
@@ -17,7 +18,7 @@ pub mod workers;
 use crate::config::{Config, ConfigError};
 use crate::error::ApiError;
 use crate::state::{AppCache, AppState, RateLimiter, SharedState};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -127,6 +128,7 @@ impl Gateway {
             apps: AppCache::new(Duration::from_secs(2)),
             rate: RateLimiter::default(),
             outbox_wake: Notify::new(),
+            metrics: metrics::Metrics::default(),
             wechat_keys: Default::default(),
             config,
         });
@@ -178,7 +180,8 @@ pub fn router(state: SharedState) -> Router {
     router
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::NoRoute })
-        .layer(middleware::from_fn(access_log))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log))
         .with_state(state)
 }
 
@@ -192,19 +195,37 @@ async fn ready(State(state): State<SharedState>) -> Response {
     }
 }
 
-/// One line per request: method, path, HTTP status, protocol code, latency.
-async fn access_log(req: Request, next: Next) -> Response {
+async fn metrics(State(state): State<SharedState>) -> Response {
+    let backlog = state.store.outbox_backlog().await.ok();
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        state.metrics.render(backlog),
+    )
+        .into_response()
+}
+
+/// One line per request (method, path, HTTP status, protocol code, latency), and the request
+/// metrics by route template (not raw path, so ids do not explode the label set).
+async fn access_log(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
     let response = next.run(req).await;
     let code = response.extensions().get::<Code>().map(|c| c.as_i32());
+    let status = response.status().as_u16();
+    let took = started.elapsed();
+    state.metrics.record_request(&route, status, code, took);
     tracing::info!(
         %method,
         %path,
-        status = response.status().as_u16(),
+        status,
         code,
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us = took.as_micros() as u64,
         "request"
     );
     response

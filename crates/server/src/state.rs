@@ -28,6 +28,7 @@ pub struct AppState {
     /// Wakes the dispatcher when a transaction commits a notification, so delivery does not
     /// wait for the next poll.
     pub outbox_wake: Notify,
+    pub metrics: crate::metrics::Metrics,
     /// WeChat merchant keys of bound appids (for `paySign`).
     pub wechat_keys: crate::wechat::KeyCache,
 }

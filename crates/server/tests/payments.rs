@@ -184,6 +184,24 @@ async fn paying_credits_the_balance_and_notifies_the_merchant() {
             "98.00"
         );
 
+        // Operators see the traffic by route template and the delivered notification.
+        let metrics = h
+            .http
+            .get(h.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains(
+                "sampan_requests_total{route=\"/open-api/{country}/payment/generate\",status=\"200\",code=\"10000\"} 1"
+            ),
+            "{metrics}"
+        );
+        assert!(metrics.contains("sampan_notification_attempts_total{outcome=\"delivered\"} 1"));
+        assert!(metrics.contains("sampan_outbox_backlog 0"));
         assert!(h.store.verify_ledger().await.unwrap().is_consistent());
         assert_eq!(
             h.store

@@ -362,9 +362,18 @@ async fn two_hundred_concurrent_payouts_never_overdraw() {
                 .await
                 .unwrap()
         };
-        let (available, frozen) = balances(&h, Currency::PHP).await;
-        assert_eq!(available, 0);
-        assert_eq!(frozen + paid_out(h.clone()).await, 100_000);
+        // Read frozen between two equal readings of what was paid out, so that no settlement
+        // slipped in between the two balances being compared.
+        loop {
+            let before = paid_out(h.clone()).await;
+            let (available, frozen) = balances(&h, Currency::PHP).await;
+            if paid_out(h.clone()).await != before {
+                continue;
+            }
+            assert_eq!(available, 0);
+            assert_eq!(frozen + before, 100_000);
+            break;
+        }
         eventually(30, "every payout settled", || {
             let h = h.clone();
             async move { balances(&h, Currency::PHP).await == (0, 0) }

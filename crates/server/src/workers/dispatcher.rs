@@ -127,6 +127,7 @@ pub async fn deliver(state: &SharedState, http: &reqwest::Client, n: Notificatio
         latency_ms: started.elapsed().as_millis() as i64,
         delivered,
     };
+    state.metrics.record_attempt(delivered);
     let next = if delivered {
         None
     } else {
