@@ -473,7 +473,17 @@ fn merchant_pays_through_a_running_gateway() {
     receiver.wait_for("INVALID SIGNATURE", Duration::from_secs(10));
 
     // Operator views of the same payment.
-    let shown = json(&s.ok(&["payment", "show", &txn]));
+    // The receiver prints the acknowledgement before the gateway has recorded it: wait.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let shown = loop {
+        let shown = json(&s.ok(&["payment", "show", &txn]));
+        if shown["notifications"][0]["status"] == "DELIVERED"
+            || std::time::Instant::now() > deadline
+        {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(shown["payment"]["transactionStatus"], "COMPLETED");
     assert_eq!(shown["notifications"][0]["status"], "DELIVERED");
     assert!(s.ok(&["ledger", "verify"]).contains("ledger consistent"));
