@@ -243,6 +243,35 @@ pub fn payout_answer(account_no: &str) -> Option<sampan_domain::PayoutOutcome> {
     }
 }
 
+/// How the sandbox upstream answers a refund: a `mchRefundOrderId` ending in `FAIL` fails with
+/// -10009 "Channel Refund Failed" (docs/sandbox.md); every other refund succeeds.
+pub fn refund_answer(mch_refund_order_id: &str) -> sampan_domain::RefundOutcome {
+    use sampan_domain::RefundOutcome;
+    use sampan_protocol::FailedCode;
+    if mch_refund_order_id.ends_with("FAIL") {
+        RefundOutcome::Failed(FailedCode::RefundFailed)
+    } else {
+        RefundOutcome::Completed
+    }
+}
+
+#[cfg(test)]
+mod refund_tests {
+    use super::refund_answer;
+    use sampan_domain::RefundOutcome;
+    use sampan_protocol::FailedCode;
+
+    #[test]
+    fn a_fail_suffix_fails_the_refund() {
+        assert_eq!(
+            refund_answer("RF20240101FAIL"),
+            RefundOutcome::Failed(FailedCode::RefundFailed)
+        );
+        assert_eq!(refund_answer("RF20240101fail"), RefundOutcome::Completed);
+        assert_eq!(refund_answer("RF20240101"), RefundOutcome::Completed);
+    }
+}
+
 #[cfg(test)]
 mod payout_tests {
     use super::payout_answer;

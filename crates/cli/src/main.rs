@@ -15,7 +15,9 @@ mod error;
 mod input;
 
 use clap::{Parser, Subcommand};
-use commands::{app, balance, client, demo, keys, ledger, notifications, payment, payout, serve};
+use commands::{
+    app, balance, client, demo, keys, ledger, notifications, payment, payout, refund, serve,
+};
 use context::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +56,9 @@ enum Command {
     /// Payouts: list stuck ones by status and age, show, force-fail, force-complete.
     #[command(subcommand)]
     Payout(payout::PayoutCommand),
+    /// Refunds: list pending ones by age, show, cancel (funds return to the merchant).
+    #[command(subcommand)]
+    Refund(refund::RefundCommand),
     /// Check the ledger: recompute every balance from its postings.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
             Command::Keys(cmd) => keys::run(&ctx, cmd),
             Command::Balance(cmd) => balance::run(&ctx, cmd).await,
             Command::Payout(cmd) => payout::run(&ctx, cmd).await,
+            Command::Refund(cmd) => refund::run(&ctx, cmd).await,
             Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
             Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
             Command::Payment(cmd) => payment::run(&ctx, cmd).await,

@@ -687,3 +687,29 @@ fn operators_fund_merchants_and_settle_stuck_payouts() {
     assert!(none.contains("no PENDING payouts"), "{none}");
     assert!(s.ok(&["ledger", "verify"]).contains("ledger consistent"));
 }
+
+#[test]
+fn operators_list_and_cancel_refunds() {
+    let s = Scratch::new();
+    let none = s.ok(&["refund", "list", "--older-than", "10m"]);
+    assert!(none.contains("no PENDING refunds"), "{none}");
+    let none = s.ok(&["refund", "list", "--status", "cancel"]);
+    assert!(none.contains("no CANCEL refunds"), "{none}");
+    for args in [
+        vec![
+            "refund",
+            "cancel",
+            "R0000000000000000001",
+            "--note",
+            "asked",
+        ],
+        vec!["refund", "cancel", "R0000000000000000001", "--note", " "],
+        vec!["refund", "show", "R0000000000000000001"],
+        vec!["refund", "list", "--status", "COMPLETED"],
+        vec!["refund", "list", "--older-than", "5w"],
+    ] {
+        let run = s.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{run:?}");
+    }
+}

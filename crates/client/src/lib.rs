@@ -8,6 +8,7 @@ use sampan_protocol::payment::{
     WebPayGenerateData,
 };
 use sampan_protocol::payout::{PayoutCheck, PayoutCheckData, PayoutTransfer, PayoutTransferData};
+use sampan_protocol::refund::{RefundCreate, RefundCreateData, RefundData, RefundList};
 use sampan_protocol::{PrivateKey, RequestEnvelope, ResponseEnvelope};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -205,6 +206,22 @@ impl Client {
             None => "/open-api/disbursement/check".to_string(),
         };
         self.call(&path, param).await
+    }
+
+    /// `/open-api/payment/refund` (07-refund §7.1).
+    pub async fn refund(
+        &self,
+        param: &RefundCreate,
+    ) -> Result<Answer<RefundCreateData>, ClientError> {
+        self.call("/open-api/payment/refund", param).await
+    }
+
+    /// `/open-api/refund/payments` (07-refund §7.2): the refunds of an original, or one refund.
+    pub async fn refund_payments(
+        &self,
+        param: &RefundList,
+    ) -> Result<Answer<Vec<RefundData>>, ClientError> {
+        self.call("/open-api/refund/payments", param).await
     }
 
     pub async fn balance(&self, country_code: &str) -> Result<Answer<BalanceData>, ClientError> {

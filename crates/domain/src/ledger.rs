@@ -85,6 +85,10 @@ pub enum EntryKind {
     PayoutAccepted,
     PayoutCompleted,
     PayoutFailed,
+    RefundAccepted,
+    RefundCompleted,
+    RefundFailed,
+    RefundCancelled,
     TopUp,
     Adjustment,
 }
@@ -96,6 +100,10 @@ impl EntryKind {
             EntryKind::PayoutAccepted => "payout.accepted",
             EntryKind::PayoutCompleted => "payout.completed",
             EntryKind::PayoutFailed => "payout.failed",
+            EntryKind::RefundAccepted => "refund.accepted",
+            EntryKind::RefundCompleted => "refund.completed",
+            EntryKind::RefundFailed => "refund.failed",
+            EntryKind::RefundCancelled => "refund.cancelled",
             EntryKind::TopUp => "balance.topup",
             EntryKind::Adjustment => "balance.adjust",
         }
@@ -253,6 +261,103 @@ pub fn payout_failed(
     }
 }
 
+/// A refund was accepted: its amount moves from the merchant's available balance to frozen,
+/// where it waits for the channel's answer.
+pub fn refund_accepted(
+    refund_id: &str,
+    app_id: &str,
+    currency: Currency,
+    amount: i64,
+) -> JournalEntry {
+    JournalEntry {
+        kind: EntryKind::RefundAccepted,
+        reference: refund_id.to_string(),
+        memo: None,
+        postings: vec![
+            Posting {
+                account: Account::available(app_id, currency),
+                amount: -amount,
+            },
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount,
+            },
+        ],
+    }
+}
+
+/// The channel paid the refund back to the payer: the frozen amount leaves through the
+/// original payment's channel (its clearing account is credited, as for a payout), and the
+/// platform gives back `fee_refunded` of the fee it earned on the original to the merchant.
+pub fn refund_completed(
+    refund_id: &str,
+    app_id: &str,
+    channel: &str,
+    currency: Currency,
+    amount: i64,
+    fee_refunded: i64,
+    memo: Option<&str>,
+) -> JournalEntry {
+    JournalEntry {
+        kind: EntryKind::RefundCompleted,
+        reference: refund_id.to_string(),
+        memo: memo.map(str::to_string),
+        postings: vec![
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount: -amount,
+            },
+            Posting {
+                account: Account::ChannelClearing {
+                    channel: channel.to_string(),
+                    currency,
+                },
+                amount,
+            },
+            Posting {
+                account: Account::FeeRevenue { currency },
+                amount: -fee_refunded,
+            },
+            Posting {
+                account: Account::available(app_id, currency),
+                amount: fee_refunded,
+            },
+        ],
+    }
+    .without_zero_postings()
+}
+
+/// The refund failed (`cancelled`: an operator cancelled it): the frozen amount returns to the
+/// merchant's available balance.
+pub fn refund_returned(
+    refund_id: &str,
+    app_id: &str,
+    currency: Currency,
+    amount: i64,
+    cancelled: bool,
+    memo: Option<&str>,
+) -> JournalEntry {
+    JournalEntry {
+        kind: if cancelled {
+            EntryKind::RefundCancelled
+        } else {
+            EntryKind::RefundFailed
+        },
+        reference: refund_id.to_string(),
+        memo: memo.map(str::to_string),
+        postings: vec![
+            Posting {
+                account: Account::frozen(app_id, currency),
+                amount: -amount,
+            },
+            Posting {
+                account: Account::available(app_id, currency),
+                amount,
+            },
+        ],
+    }
+}
+
 /// An operator credits (positive) or debits (negative) a merchant's available balance.
 pub fn operator_entry(
     kind: EntryKind,
@@ -341,6 +446,39 @@ mod tests {
         assert_eq!(f.memo.as_deref(), Some("forced"));
         let zero_fee = payout_completed("D1", "app", "X", Currency::PHP, 100, 0, None);
         assert_eq!(zero_fee.postings.len(), 2);
+    }
+
+    #[test]
+    fn refund_entries_freeze_then_pay_out_with_the_fee_or_return() {
+        let a = refund_accepted("R1", "app", Currency::PHP, 10_000);
+        assert!(a.is_balanced());
+        let full = refund_completed(
+            "R1",
+            "app",
+            "PH_GCASH_URL",
+            Currency::PHP,
+            10_000,
+            200,
+            None,
+        );
+        assert!(full.is_balanced());
+        assert_eq!(full.postings.len(), 4);
+        let fee_back = full
+            .postings
+            .iter()
+            .find(|p| p.account == Account::available("app", Currency::PHP))
+            .unwrap();
+        assert_eq!(fee_back.amount, 200);
+        let partial = refund_completed("R1", "app", "PH_GCASH_URL", Currency::PHP, 5_000, 0, None);
+        assert!(partial.is_balanced());
+        assert_eq!(partial.postings.len(), 2);
+        let c = refund_returned("R1", "app", Currency::PHP, 10_000, true, Some("op"));
+        assert!(c.is_balanced());
+        assert_eq!(c.kind, EntryKind::RefundCancelled);
+        assert_eq!(
+            refund_returned("R1", "app", Currency::PHP, 1, false, None).kind,
+            EntryKind::RefundFailed
+        );
     }
 
     #[test]

@@ -181,6 +181,8 @@ impl Payment {
             remark: self.remark.clone().unwrap_or_default(),
             country_code: self.country.code().to_string(),
             currency: self.amount.currency.code().to_string(),
+            // Filled by the caller from the store (`Store::refunded_amount`).
+            refunded_amount: 0,
             failed_code: self.failure.map(FailedCode::as_i32),
             failed_message: self.failure.map(|f| f.message().to_string()),
         }

@@ -6,6 +6,7 @@ use crate::ledger::{Account, JournalEntry, LedgerReport};
 use crate::outbox::{Attempt, Notification};
 use crate::payment::{Payment, PaymentOutcome, TransitionError};
 use crate::payout::{Payout, PayoutOutcome, PayoutStatus};
+use crate::refund::{Refund, RefundOutcome, RefundStatus};
 use crate::time::DisplayZone;
 use async_trait::async_trait;
 
@@ -19,6 +20,10 @@ pub enum UniqueKey {
     TransactionId,
     /// A payout's `idempotencyId` already used by the app.
     IdempotencyId,
+    /// A refund's `mchRefundOrderId` already used by the app.
+    MchRefundOrderId,
+    /// Another refund of the same original is still PENDING.
+    PendingRefund,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +37,9 @@ pub enum StoreError {
     /// The merchant's available balance cannot cover the debit.
     #[error("insufficient balance")]
     InsufficientBalance,
+    /// The refund would take the original's refunds above its amount.
+    #[error("refund above the unrefunded remainder")]
+    RefundExceedsRemainder,
     #[error("unbalanced journal entry for {0}")]
     Unbalanced(String),
     #[error("storage error: {0}")]
@@ -114,6 +122,39 @@ pub trait Store: Send + Sync + 'static {
         created_before: i64,
         limit: i64,
     ) -> Result<Vec<Payout>, StoreError>;
+
+    // ---- refunds
+    /// Accepts a new PENDING refund in one transaction: under a row lock on the original
+    /// payment, checks the refunds already COMPLETE plus this one stay within the original's
+    /// amount (`RefundExceedsRemainder`); under a row lock on the merchant's available balance,
+    /// checks it covers the amount (`InsufficientBalance`); inserts the refund
+    /// (`Duplicate(MchRefundOrderId)`, `Duplicate(PendingRefund)` from the unique indexes) and
+    /// posts its acceptance entry.
+    async fn insert_refund(&self, refund: &Refund, now_ms: i64) -> Result<(), StoreError>;
+    async fn refund(&self, refund_transaction_id: &str) -> Result<Option<Refund>, StoreError>;
+    /// Every refund of a payment, oldest first.
+    async fn refunds_of(&self, original_transaction_id: &str) -> Result<Vec<Refund>, StoreError>;
+    /// What the COMPLETE refunds of a payment have given back.
+    async fn refunded_amount(&self, original_transaction_id: &str) -> Result<i64, StoreError>;
+    /// Applies `outcome` under row locks on the original payment and the refund: status,
+    /// journal entry and outbox row commit together or not at all.
+    async fn settle_refund(
+        &self,
+        refund_transaction_id: &str,
+        outcome: RefundOutcome,
+        now_ms: i64,
+        zone: &DisplayZone,
+        memo: Option<&str>,
+    ) -> Result<Refund, StoreError>;
+    /// Ids of PENDING refunds whose `settle_at` has come.
+    async fn due_refunds(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, StoreError>;
+    /// Refunds in `status` created at or before `created_before`, oldest first.
+    async fn refunds_by_status(
+        &self,
+        status: RefundStatus,
+        created_before: i64,
+        limit: i64,
+    ) -> Result<Vec<Refund>, StoreError>;
 
     // ---- ledger
     async fn balance(&self, account: &Account) -> Result<i64, StoreError>;

@@ -387,6 +387,10 @@ pub struct PaymentQueryData {
     pub remark: String,
     pub country_code: String,
     pub currency: String,
+    /// What completed refunds have given back so far (extension, issue 6); the merchant can
+    /// still refund `amount - refundedAmount`.
+    #[serde(default)]
+    pub refunded_amount: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_code: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

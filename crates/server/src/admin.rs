@@ -1,5 +1,6 @@
 //! The admin JSON API (bearer token): apps, payments with their notifications, resends,
-//! balances (top-up, adjust), payouts (list stuck ones, force-complete, force-fail), ledger
+//! balances (top-up, adjust), payouts (list stuck ones, force-complete, force-fail), refunds
+//! (list, show, cancel), ledger
 //! verification, the platform public key.
 
 use crate::ops::{self, AppChanges, AppView, OpsError};
@@ -30,6 +31,12 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
             post(force_complete),
         )
         .route("/admin/payouts/{transaction_id}/fail", post(force_fail))
+        .route("/admin/refunds", get(list_refunds))
+        .route("/admin/refunds/{refund_transaction_id}", get(show_refund))
+        .route(
+            "/admin/refunds/{refund_transaction_id}/cancel",
+            post(cancel_refund),
+        )
         .route("/admin/notifications/{id}/resend", post(resend))
         .route("/admin/ledger/verify", get(verify_ledger))
         .route("/admin/keys/platform-public", get(platform_public))
@@ -306,6 +313,56 @@ async fn force(
     .await?;
     state.outbox_wake.notify_one();
     Ok(Json(ops::payout_view(&payout, &state.zone)).into_response())
+}
+
+async fn list_refunds(
+    State(state): State<SharedState>,
+    Query(f): Query<PayoutFilter>,
+) -> AdminResult {
+    let refunds = ops::list_refunds(
+        state.store.as_ref(),
+        f.status.as_deref().unwrap_or("PENDING"),
+        f.min_age_secs.unwrap_or(0),
+        f.limit.unwrap_or(100),
+    )
+    .await?;
+    let views: Vec<_> = refunds
+        .iter()
+        .map(|r| ops::refund_view(r, &state.zone))
+        .collect();
+    Ok(Json(views).into_response())
+}
+
+async fn show_refund(
+    State(state): State<SharedState>,
+    Path(refund_transaction_id): Path<String>,
+) -> AdminResult {
+    let details = ops::refund_details(state.store.as_ref(), &state.zone, &refund_transaction_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Json(details).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CancelBody {
+    note: String,
+}
+
+async fn cancel_refund(
+    State(state): State<SharedState>,
+    Path(refund_transaction_id): Path<String>,
+    Json(b): Json<CancelBody>,
+) -> AdminResult {
+    let refund = ops::cancel_refund(
+        state.store.as_ref(),
+        &state.zone,
+        &refund_transaction_id,
+        &b.note,
+    )
+    .await?;
+    state.outbox_wake.notify_one();
+    Ok(Json(ops::refund_view(&refund, &state.zone)).into_response())
 }
 
 async fn resend(State(state): State<SharedState>, Path(id): Path<i64>) -> AdminResult {

@@ -37,6 +37,11 @@ pub struct Config {
     pub payout_settle_delay_ms: u64,
     /// How often the payout settlement worker looks for answers that are due.
     pub payout_poll_interval_ms: u64,
+    /// How long the sandbox upstream takes to answer a refund (a `mchRefundOrderId` ending in
+    /// `FAIL` fails, docs/sandbox.md).
+    pub refund_settle_delay_ms: u64,
+    /// How often the refund settlement worker looks for answers that are due.
+    pub refund_poll_interval_ms: u64,
     /// Sandbox mode: the cashier page shows Pay/Fail buttons and `/sandbox/*` is served.
     pub sandbox: bool,
     /// Bearer token of the admin API; default: generated into `<data_dir>/admin_token`.
@@ -73,6 +78,8 @@ impl Default for Config {
             expiry_interval_ms: 1_000,
             payout_settle_delay_ms: 3_000,
             payout_poll_interval_ms: 500,
+            refund_settle_delay_ms: 3_000,
+            refund_poll_interval_ms: 500,
             sandbox: true,
             admin_token: None,
             node_id: 0,

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sampan_domain::payout::PayoutRejection;
+use sampan_domain::refund::RefundRejection;
 use sampan_domain::{StoreError, UniqueKey};
 use sampan_protocol::fields::ParamError;
 use sampan_protocol::{Code, ResponseEnvelope, SignatureError, TimestampError};
@@ -63,6 +64,13 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(UniqueKey::IdempotencyId) => {
                 ApiError::Code(Code::DuplicateIdempotencyId)
             }
+            StoreError::Duplicate(UniqueKey::MchRefundOrderId) => {
+                ApiError::Code(Code::DuplicateMchRefundOrderId)
+            }
+            StoreError::Duplicate(UniqueKey::PendingRefund) => {
+                ApiError::Code(Code::RefundPendingExists)
+            }
+            StoreError::RefundExceedsRemainder => ApiError::Code(Code::RefundAmountInvalid),
             StoreError::InsufficientBalance => ApiError::Code(Code::BalanceInsufficient),
             StoreError::NotFound => ApiError::Code(Code::TxNotFound),
             other => ApiError::Internal(other.to_string()),
@@ -81,6 +89,19 @@ impl From<PayoutRejection> for ApiError {
             PayoutRejection::AmountOutOfLimits => ApiError::Code(Code::AmountExceedsLimit),
             PayoutRejection::Field(e) => ApiError::Param(e),
         }
+    }
+}
+
+impl From<RefundRejection> for ApiError {
+    fn from(r: RefundRejection) -> Self {
+        ApiError::Code(match r {
+            RefundRejection::OriginalNotFound => Code::TxNotFound,
+            RefundRejection::OriginalNotCompleted => Code::RefundOriginalNotCompleted,
+            RefundRejection::TooOld => Code::RefundTooOld,
+            RefundRejection::FullNotSupported => Code::RefundFullNotSupported,
+            RefundRejection::PartialNotSupported => Code::RefundPartialNotSupported,
+            RefundRejection::AmountInvalid => Code::RefundAmountInvalid,
+        })
     }
 }
 
@@ -153,6 +174,23 @@ mod tests {
             (PayoutRejection::CountryNotOpened, 21017),
         ] {
             assert_eq!(ApiError::from(r).code().as_i32(), code);
+        }
+        for (r, code) in [
+            (RefundRejection::OriginalNotFound, 21006),
+            (RefundRejection::OriginalNotCompleted, 21408),
+            (RefundRejection::TooOld, 21403),
+            (RefundRejection::FullNotSupported, 21404),
+            (RefundRejection::PartialNotSupported, 21405),
+            (RefundRejection::AmountInvalid, 21406),
+        ] {
+            assert_eq!(ApiError::from(r).code().as_i32(), code);
+        }
+        for (e, code) in [
+            (StoreError::Duplicate(UniqueKey::MchRefundOrderId), 21407),
+            (StoreError::Duplicate(UniqueKey::PendingRefund), 21409),
+            (StoreError::RefundExceedsRemainder, 21406),
+        ] {
+            assert_eq!(ApiError::from(e).code().as_i32(), code);
         }
     }
 }

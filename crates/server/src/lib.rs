@@ -10,6 +10,7 @@ pub mod open_api;
 pub mod ops;
 pub mod payments;
 pub mod payouts;
+pub mod refunds;
 pub mod sandbox;
 pub mod state;
 pub mod wechat;
@@ -144,13 +145,14 @@ impl Gateway {
         });
         let dispatcher = tokio::spawn(workers::dispatcher::run(state.clone(), stop.clone()));
         let expiry = tokio::spawn(workers::expiry::run(state.clone(), stop.clone()));
-        let settlement = tokio::spawn(workers::payouts::run(state.clone(), stop));
+        let settlement = tokio::spawn(workers::payouts::run(state.clone(), stop.clone()));
+        let refunds = tokio::spawn(workers::refunds::run(state.clone(), stop));
         tracing::info!(%addr, base_url = %state.base_url, "sampan is listening");
         Ok(Gateway {
             state,
             addr,
             shutdown,
-            tasks: vec![server, dispatcher, expiry, settlement],
+            tasks: vec![server, dispatcher, expiry, settlement, refunds],
         })
     }
 

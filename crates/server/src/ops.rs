@@ -281,9 +281,11 @@ pub async fn payment_details(
                 .unwrap_or(Value::String(n.payload.clone())),
         }));
     }
+    let mut data = payment.query_data(zone);
+    data.refunded_amount = store.refunded_amount(transaction_id).await?;
     Ok(Some(json!({
         "appId": payment.app_id,
-        "payment": payment.query_data(zone),
+        "payment": data,
         "notifications": notifications,
     })))
 }
@@ -473,6 +475,107 @@ pub async fn force_settle_payout(
         Err(StoreError::NotFound) => Err(OpsError::NotFound(format!("no payout {transaction_id}"))),
         Err(StoreError::Transition(TransitionError::AlreadyFinal(s))) => Err(OpsError::Invalid(
             format!("payout {transaction_id} is already {s}"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ refunds
+
+/// The operator's view of a refund: the merchant's view plus where its notification goes.
+pub fn refund_view(
+    r: &sampan_domain::Refund,
+    zone: &sampan_domain::DisplayZone,
+) -> serde_json::Value {
+    let now = now_ms();
+    serde_json::json!({
+        "appId": r.app_id,
+        "refund": r.data(zone),
+        "channelCode": r.channel_code,
+        "refundCallbackUrl": r.callback_url,
+        "ageSecs": (now - r.created_at).max(0) / 1000,
+        "settleAt": r.settle_at.map(|t| zone.format(t)),
+    })
+}
+
+/// PENDING (or other) refunds at least `min_age_secs` old, oldest first.
+pub async fn list_refunds(
+    store: &dyn Store,
+    status: &str,
+    min_age_secs: i64,
+    limit: i64,
+) -> Result<Vec<sampan_domain::Refund>, OpsError> {
+    let status =
+        sampan_domain::RefundStatus::parse(&status.to_ascii_uppercase()).ok_or_else(|| {
+            OpsError::Invalid(format!(
+                "unknown status {status:?} (PENDING, COMPLETE, FAILED or CANCEL)"
+            ))
+        })?;
+    if min_age_secs < 0 {
+        return Err(OpsError::Invalid("age must not be negative".into()));
+    }
+    if !(1..=10_000).contains(&limit) {
+        return Err(OpsError::Invalid("limit must be 1-10000".into()));
+    }
+    let before = now_ms().saturating_sub(min_age_secs.saturating_mul(1000));
+    Ok(store.refunds_by_status(status, before, limit).await?)
+}
+
+/// A refund with its notifications; `None` when there is no such refund.
+pub async fn refund_details(
+    store: &dyn Store,
+    zone: &sampan_domain::DisplayZone,
+    refund_transaction_id: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(refund) = store.refund(refund_transaction_id).await? else {
+        return Ok(None);
+    };
+    let mut view = refund_view(&refund, zone);
+    let mut notifications = Vec::new();
+    for n in store.notifications_for(refund_transaction_id).await? {
+        notifications.push(serde_json::json!({
+            "id": n.id,
+            "event": n.event,
+            "url": n.url,
+            "status": n.status.as_str(),
+            "attempts": store.attempts(n.id).await?.len(),
+        }));
+    }
+    view["notifications"] = serde_json::Value::Array(notifications);
+    Ok(Some(view))
+}
+
+/// Cancels a PENDING refund (→ `CANCEL`): its frozen amount returns to the merchant's available
+/// balance and `payment.refund.cancel` is sent. The note is recorded on the journal entry.
+pub async fn cancel_refund(
+    store: &dyn Store,
+    zone: &sampan_domain::DisplayZone,
+    refund_transaction_id: &str,
+    note: &str,
+) -> Result<sampan_domain::Refund, OpsError> {
+    use sampan_domain::payment::TransitionError;
+    use sampan_domain::RefundOutcome;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 512 {
+        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
+    }
+    let memo = format!("cancelled by operator: {note}");
+    match store
+        .settle_refund(
+            refund_transaction_id,
+            RefundOutcome::Cancelled,
+            now_ms(),
+            zone,
+            Some(&memo),
+        )
+        .await
+    {
+        Ok(r) => Ok(r),
+        Err(StoreError::NotFound) => Err(OpsError::NotFound(format!(
+            "no refund {refund_transaction_id}"
+        ))),
+        Err(StoreError::Transition(TransitionError::AlreadyFinal(s))) => Err(OpsError::Invalid(
+            format!("refund {refund_transaction_id} is already {s}"),
         )),
         Err(e) => Err(e.into()),
     }

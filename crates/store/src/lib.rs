@@ -13,14 +13,15 @@ mod migrate;
 mod outbox;
 mod payments;
 mod payouts;
+mod refunds;
 mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
 use sampan_domain::outbox::{Attempt, Notification};
 use sampan_domain::{
-    App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Store,
-    StoreError,
+    App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Refund,
+    RefundOutcome, RefundStatus, Store, StoreError,
 };
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
@@ -293,6 +294,40 @@ impl Store for Db {
         limit: i64,
     ) -> Result<Vec<Payout>, StoreError> {
         payouts::by_status(self, status, created_before, limit).await
+    }
+
+    async fn insert_refund(&self, refund: &Refund, now_ms: i64) -> Result<(), StoreError> {
+        refunds::insert(self, refund, now_ms).await
+    }
+    async fn refund(&self, refund_transaction_id: &str) -> Result<Option<Refund>, StoreError> {
+        refunds::by_id(self, refund_transaction_id).await
+    }
+    async fn refunds_of(&self, original_transaction_id: &str) -> Result<Vec<Refund>, StoreError> {
+        refunds::of_original(self, original_transaction_id).await
+    }
+    async fn refunded_amount(&self, original_transaction_id: &str) -> Result<i64, StoreError> {
+        refunds::refunded_amount(self, original_transaction_id).await
+    }
+    async fn settle_refund(
+        &self,
+        refund_transaction_id: &str,
+        outcome: RefundOutcome,
+        now_ms: i64,
+        zone: &DisplayZone,
+        memo: Option<&str>,
+    ) -> Result<Refund, StoreError> {
+        refunds::settle(self, refund_transaction_id, outcome, now_ms, zone, memo).await
+    }
+    async fn due_refunds(&self, now_ms: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+        refunds::due(self, now_ms, limit).await
+    }
+    async fn refunds_by_status(
+        &self,
+        status: RefundStatus,
+        created_before: i64,
+        limit: i64,
+    ) -> Result<Vec<Refund>, StoreError> {
+        refunds::by_status(self, status, created_before, limit).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

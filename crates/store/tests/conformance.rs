@@ -5,7 +5,8 @@ use sampan_domain::outbox::{Attempt, DeliveryStatus};
 use sampan_domain::payment::PaymentStatus;
 use sampan_domain::{
     App, AppSettings, AppStatus, ChannelType, Country, Currency, DisplayZone, Money, Payment,
-    PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Store, StoreError, UniqueKey,
+    PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Refund, RefundOutcome, RefundStatus,
+    Store, StoreError, UniqueKey,
 };
 use sampan_protocol::FailedCode;
 use sampan_store::{ConnectOptions, Db};
@@ -1013,6 +1014,261 @@ async fn accepting_and_failing_payouts_of_one_merchant_at_once_never_deadlocks()
         }
         assert_eq!(available(&db, "a1").await, 100_000 - 40 * 1_100);
         assert_eq!(frozen(&db, "a1").await, 40 * 1_100);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+// ------------------------------------------------------------------ refunds
+
+fn refund(id: &str, original: &str, order: &str, amount: i64, fee_refund: i64) -> Refund {
+    Refund {
+        refund_transaction_id: id.into(),
+        app_id: "a1".into(),
+        mch_refund_order_id: order.into(),
+        original_transaction_id: original.into(),
+        country: Country::PH,
+        channel_code: "PH_GCASH_URL".into(),
+        amount: Money::new(amount, Currency::PHP),
+        fee_refund,
+        status: RefundStatus::Pending,
+        reason: Some("damaged".into()),
+        callback_url: "http://127.0.0.1:9/refund".into(),
+        created_at: 5_000,
+        settle_at: Some(6_000),
+        finished_at: None,
+        failure: None,
+    }
+}
+
+/// A merchant `a1` with a completed 10,000 payment `C1` (fee 200, so 9,800 available) and
+/// `extra` more available.
+async fn paid_original(db: &Db, extra: i64) {
+    db.insert_app(&app("a1")).await.unwrap();
+    db.insert_payment(&payment("C1", "a1", "M1")).await.unwrap();
+    db.settle_payment("C1", PaymentOutcome::Paid, 2_000, &ZONE)
+        .await
+        .unwrap();
+    if extra > 0 {
+        top_up(db, "a1", Currency::PHP, extra).await;
+    }
+}
+
+#[tokio::test]
+async fn accepting_a_refund_freezes_its_amount_and_enforces_the_rules() {
+    each_backend(|db, _| async move {
+        paid_original(&db, 0).await;
+        assert!(matches!(
+            db.insert_refund(&refund("R1", "C404", "RF1", 100, 0), 5_000)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            db.insert_refund(&refund("R1", "C1", "RF1", 10_001, 0), 5_000)
+                .await,
+            Err(StoreError::RefundExceedsRemainder)
+        ));
+        assert!(matches!(
+            db.insert_refund(&refund("R1", "C1", "RF1", 0, 0), 5_000)
+                .await,
+            Err(StoreError::RefundExceedsRemainder)
+        ));
+        // 9,800 available: a full refund of 10,000 is short.
+        assert!(matches!(
+            db.insert_refund(&refund("R1", "C1", "RF1", 10_000, 200), 5_000)
+                .await,
+            Err(StoreError::InsufficientBalance)
+        ));
+        assert_eq!(db.refund("R1").await.unwrap(), None, "nothing written");
+        let r = refund("R1", "C1", "RF1", 4_000, 0);
+        db.insert_refund(&r, 5_000).await.unwrap();
+        assert_eq!(db.refund("R1").await.unwrap(), Some(r.clone()));
+        assert_eq!(available(&db, "a1").await, 5_800);
+        assert_eq!(frozen(&db, "a1").await, 4_000);
+        assert!(matches!(
+            db.insert_refund(&refund("R2", "C1", "RF1", 100, 0), 5_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::MchRefundOrderId))
+        ));
+        assert!(matches!(
+            db.insert_refund(&refund("R2", "C1", "RF2", 100, 0), 5_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::PendingRefund))
+        ));
+        assert_eq!(db.refunds_of("C1").await.unwrap(), vec![r]);
+        assert_eq!(db.due_refunds(6_000, 10).await.unwrap(), vec!["R1"]);
+        assert!(db.due_refunds(5_999, 10).await.unwrap().is_empty());
+        assert_eq!(db.refunded_amount("C1").await.unwrap(), 0);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn settling_refunds_pays_out_gives_back_the_fee_or_returns_funds() {
+    each_backend(|db, _| async move {
+        paid_original(&db, 10_000).await;
+        let clearing = Account::ChannelClearing {
+            channel: "PH_GCASH_URL".into(),
+            currency: Currency::PHP,
+        };
+        let revenue = Account::FeeRevenue {
+            currency: Currency::PHP,
+        };
+        // A partial refund fails: the frozen amount comes back, nothing else moves.
+        db.insert_refund(&refund("R1", "C1", "RF1", 3_000, 0), 5_000)
+            .await
+            .unwrap();
+        let failed = db
+            .settle_refund(
+                "R1",
+                RefundOutcome::Failed(FailedCode::RefundFailed),
+                7_000,
+                &ZONE,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed.status, RefundStatus::Failed);
+        assert_eq!(failed.failure, Some(FailedCode::RefundFailed));
+        assert_eq!(
+            (available(&db, "a1").await, frozen(&db, "a1").await),
+            (19_800, 0)
+        );
+        assert!(matches!(
+            db.settle_refund("R1", RefundOutcome::Completed, 7_000, &ZONE, None)
+                .await,
+            Err(StoreError::Transition(_))
+        ));
+        let n = db.notifications_for("R1").await.unwrap();
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].event, "payment.refund.failed");
+        // Cancelled: funds back too.
+        db.insert_refund(&refund("R2", "C1", "RF2", 3_000, 0), 5_000)
+            .await
+            .unwrap();
+        let c = db
+            .settle_refund("R2", RefundOutcome::Cancelled, 7_000, &ZONE, Some("op"))
+            .await
+            .unwrap();
+        assert_eq!(c.status, RefundStatus::Cancel);
+        assert_eq!(available(&db, "a1").await, 19_800);
+        // A full refund completes: 10,000 leaves through the channel, the 200 fee comes back.
+        db.insert_refund(&refund("R3", "C1", "RF3", 10_000, 200), 5_000)
+            .await
+            .unwrap();
+        let done = db
+            .settle_refund("R3", RefundOutcome::Completed, 8_000, &ZONE, None)
+            .await
+            .unwrap();
+        assert_eq!(done.status, RefundStatus::Complete);
+        assert_eq!(done.fee_refunded(), 200);
+        assert_eq!(
+            (available(&db, "a1").await, frozen(&db, "a1").await),
+            (10_000, 0)
+        );
+        assert_eq!(db.balance(&clearing).await.unwrap(), 0);
+        assert_eq!(db.balance(&revenue).await.unwrap(), 0);
+        assert_eq!(db.refunded_amount("C1").await.unwrap(), 10_000);
+        // Nothing is left to refund.
+        assert!(matches!(
+            db.insert_refund(&refund("R4", "C1", "RF4", 1, 0), 9_000)
+                .await,
+            Err(StoreError::RefundExceedsRemainder)
+        ));
+        assert_eq!(db.refunds_of("C1").await.unwrap().len(), 3);
+        assert_eq!(
+            db.refunds_by_status(RefundStatus::Complete, 9_000, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(matches!(
+            db.settle_refund("R404", RefundOutcome::Completed, 8_000, &ZONE, None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ten_concurrent_refunds_of_one_original_accept_exactly_one() {
+    each_backend(|db, _| async move {
+        paid_original(&db, 100_000).await;
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let r = refund(&format!("R{i}"), "C1", &format!("RF{i}"), 10_000, 200);
+                    db.insert_refund(&r, 5_000).await
+                })
+            })
+            .collect();
+        let (mut ok, mut pending) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => ok += 1,
+                Err(StoreError::Duplicate(UniqueKey::PendingRefund)) => pending += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!((ok, pending), (1, 9));
+        assert_eq!(frozen(&db, "a1").await, 10_000);
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_partial_refunds_never_sum_above_the_original() {
+    each_backend(|db, _| async move {
+        paid_original(&db, 100_000).await;
+        // Rounds of racing partial refunds, each round settling what it accepted, while other
+        // tasks settle concurrently: the completed sum never passes the original's 10,000.
+        for round in 0..6 {
+            let tasks: Vec<_> = (0..8)
+                .map(|i| {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let id = format!("R{round}x{i}");
+                        let r = refund(&id, "C1", &format!("RF{round}x{i}"), 2_500, 0);
+                        match db.insert_refund(&r, 5_000).await {
+                            Ok(()) => {
+                                db.settle_refund(&id, RefundOutcome::Completed, 6_000, &ZONE, None)
+                                    .await
+                                    .unwrap();
+                                true
+                            }
+                            Err(StoreError::Duplicate(UniqueKey::PendingRefund))
+                            | Err(StoreError::RefundExceedsRemainder) => false,
+                            Err(e) => panic!("unexpected {e}"),
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let refunded = db.refunded_amount("C1").await.unwrap();
+            assert!(refunded <= 10_000, "round {round}: {refunded}");
+        }
+        // Enough rounds ran to exhaust it: exactly the original, in four refunds of 2,500.
+        let done: Vec<_> = db
+            .refunds_of("C1")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.status == RefundStatus::Complete)
+            .collect();
+        assert!(done.len() <= 4);
+        assert_eq!(
+            db.refunded_amount("C1").await.unwrap(),
+            done.len() as i64 * 2_500
+        );
+        assert_eq!(frozen(&db, "a1").await, 0);
         assert!(db.verify_ledger().await.unwrap().is_consistent());
     })
     .await;

@@ -4,6 +4,7 @@ mod account;
 pub mod payments;
 pub mod payouts;
 pub mod pipeline;
+pub mod refunds;
 
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -35,6 +36,8 @@ pub fn routes() -> Router<SharedState> {
             post(payouts::check),
         )
         .route("/open-api/disbursement/check", post(payouts::check_any))
+        .route("/open-api/payment/refund", post(refunds::refund))
+        .route("/open-api/refund/payments", post(refunds::list))
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the

@@ -43,7 +43,7 @@ pub async fn query(
 ) -> ApiResult {
     let param = req.read(PaymentQuery::from_fields)?;
     let payment = find(&state, &req, &param, Some(country)).await?;
-    Ok(success(payment.query_data(&state.zone)))
+    query_answer(&state, &payment).await
 }
 
 /// `countryCode` (required) and `currency` (required on create) of the v2 unified form.
@@ -76,7 +76,7 @@ pub async fn query_v2(State(state): State<SharedState>, req: SignedRequest) -> A
         Ok((country, PaymentQuery::from_fields(f, ts)?))
     })?;
     let payment = find(&state, &req, &param, Some(country)).await?;
-    Ok(success(payment.query_data(&state.zone)))
+    query_answer(&state, &payment).await
 }
 
 /// `/open-api/webpay/generate` (Thailand/Malaysia WebPay create). The country is the one named
@@ -136,4 +136,11 @@ async fn find(
                 .is_none_or(|t| t == &p.transaction_id)
         })
         .ok_or(ApiError::Code(Code::TxNotFound))
+}
+
+/// `payment/query` data with what completed refunds have given back so far.
+async fn query_answer(state: &SharedState, payment: &Payment) -> ApiResult {
+    let mut data = payment.query_data(&state.zone);
+    data.refunded_amount = state.store.refunded_amount(&payment.transaction_id).await?;
+    Ok(success(data))
 }

@@ -1,8 +1,10 @@
-//! Background work of a node: notification delivery, order expiry and payout settlement.
+//! Background work of a node: notification delivery, order expiry, payout and refund
+//! settlement.
 
 pub mod dispatcher;
 pub mod expiry;
 pub mod payouts;
+pub mod refunds;
 
 use tokio::sync::watch;
 
