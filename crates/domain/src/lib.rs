@@ -10,6 +10,7 @@ pub mod money;
 pub mod outbox;
 pub mod payment;
 pub mod payout;
+pub mod static_code;
 pub mod store;
 pub mod time;
 
@@ -18,6 +19,7 @@ pub use catalog::{Catalog, Channel, ChannelKind, ChannelType};
 pub use money::{Country, Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus};
 pub use payout::{Payout, PayoutOutcome, PayoutStatus};
+pub use static_code::{CodePayment, CodeRefusal, CodeStatus, CodeTotals, StaticCode};
 pub use store::{Store, StoreError, UniqueKey};
 pub use time::DisplayZone;
 

@@ -18,3 +18,4 @@ pub mod account;
 pub mod fields;
 pub mod payment;
 pub mod payout;
+pub mod static_code;
