@@ -11,6 +11,7 @@ pub mod payments;
 pub mod payouts;
 pub mod sandbox;
 pub mod state;
+pub mod static_codes;
 pub mod wechat;
 pub mod workers;
 

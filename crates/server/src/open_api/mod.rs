@@ -4,6 +4,7 @@ mod account;
 pub mod payments;
 pub mod payouts;
 pub mod pipeline;
+pub mod static_codes;
 
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -35,6 +36,22 @@ pub fn routes() -> Router<SharedState> {
             post(payouts::check),
         )
         .route("/open-api/disbursement/check", post(payouts::check_any))
+        .route(
+            "/open-api/{country}/static/payment/generate",
+            post(static_codes::generate),
+        )
+        .route(
+            "/open-api/{country}/static/payment/detail",
+            post(static_codes::detail),
+        )
+        .route(
+            "/open-api/{country}/static/payment/list",
+            post(static_codes::list),
+        )
+        .route(
+            "/open-api/{country}/static/code/cancel",
+            post(static_codes::cancel),
+        )
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the
