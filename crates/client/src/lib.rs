@@ -217,8 +217,11 @@ impl Client {
         country: &str,
         param: &StaticGenerate,
     ) -> Result<Answer<StaticCodeData>, ClientError> {
-        self.call(&format!("/open-api/{country}/static/payment/generate"), param)
-            .await
+        self.call(
+            &format!("/open-api/{country}/static/payment/generate"),
+            param,
+        )
+        .await
     }
 
     /// `/open-api/{country}/static/payment/detail`: the code and its totals.

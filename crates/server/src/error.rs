@@ -148,9 +148,11 @@ mod tests {
             Code::BalanceInsufficient
         );
         assert_eq!(
-            ApiError::from(StoreError::Code(sampan_domain::CodeRefusal::NotActive("CANCEL")))
-                .code()
-                .as_i32(),
+            ApiError::from(StoreError::Code(sampan_domain::CodeRefusal::NotActive(
+                "CANCEL"
+            )))
+            .code()
+            .as_i32(),
             21025
         );
         for (r, code) in [

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use sampan_channels::cashier::{self, CashierView};
 use sampan_domain::payment::{Payment, PaymentOutcome, TransitionError};
-use sampan_domain::time::now_ms;
 use sampan_domain::static_code::{CodePayment, CodeRefusal, StaticCode};
+use sampan_domain::time::now_ms;
 use sampan_domain::{ChannelKind, Currency, Money, PayoutOutcome, StoreError};
 use sampan_protocol::FailedCode;
 use serde::Deserialize;
@@ -61,7 +61,9 @@ struct CodePayBody {
 fn read_pay_body(body: CodePayBody) -> Result<(i64, Option<String>), String> {
     let amount = match body.amount {
         Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+        Some(serde_json::Value::String(s))
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             s.parse().ok()
         }
         None => return Err("amount is required".into()),
@@ -145,9 +147,8 @@ async fn api_pay_code(
     Path(key): Path<String>,
     body: Option<Json<CodePayBody>>,
 ) -> Response {
-    let refuse = |status: StatusCode, error: String| {
-        (status, Json(json!({"error": error}))).into_response()
-    };
+    let refuse =
+        |status: StatusCode, error: String| (status, Json(json!({"error": error}))).into_response();
     let Some(Json(body)) = body else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -241,11 +242,7 @@ fn amount_unit(currency: Currency) -> String {
     let one = Money::new(10_i64.pow(currency.decimals()), currency);
     match currency.decimals() {
         0 => format!("whole {}", currency.code()),
-        _ => format!(
-            "minor units ({} = {})",
-            display_amount(one),
-            one.minor
-        ),
+        _ => format!("minor units ({} = {})", display_amount(one), one.minor),
     }
 }
 

@@ -151,7 +151,10 @@ pub async fn cancel(
     if first.status != CodeStatus::Active {
         return Err(ApiError::Code(Code::NotAllowedToCancel));
     }
-    Ok(state.store.cancel_static_code(&first.code_id, now_ms()).await?)
+    Ok(state
+        .store
+        .cancel_static_code(&first.code_id, now_ms())
+        .await?)
 }
 
 /// The code a sandbox payer names by its id (`S…`) or its `payData`.
