@@ -250,8 +250,17 @@ pub async fn payment_details(
     transaction_id: &str,
 ) -> Result<Option<serde_json::Value>, StoreError> {
     use serde_json::{json, Value};
-    let Some(payment) = store.payment(transaction_id).await? else {
-        return Ok(None);
+    // A dynamic payment, or a payment made to a static code (shown with its code's id).
+    let (app_id, shown) = match store.payment(transaction_id).await? {
+        Some(p) => (p.app_id.clone(), json!(p.query_data(zone))),
+        None => match store.code_payment(transaction_id).await? {
+            Some(p) => {
+                let mut item = json!(p.item(zone));
+                item["codeId"] = json!(p.code_id);
+                (p.app_id.clone(), item)
+            }
+            None => return Ok(None),
+        },
     };
     let mut notifications = Vec::new();
     for n in store.notifications_for(transaction_id).await? {
@@ -282,8 +291,8 @@ pub async fn payment_details(
         }));
     }
     Ok(Some(json!({
-        "appId": payment.app_id,
-        "payment": payment.query_data(zone),
+        "appId": app_id,
+        "payment": shown,
         "notifications": notifications,
     })))
 }

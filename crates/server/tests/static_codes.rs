@@ -579,6 +579,21 @@ async fn the_code_page_pays_in_sandbox_mode() {
             .unwrap()
             .expect_data();
         assert_eq!((d.paid_count, d.paid_amount), (1, 12_345));
+        // the operator sees the code, its payment and the payment's notification
+        let code_id = created.pay_url.rsplit('/').next().unwrap();
+        let shown = h.admin_get(&format!("/admin/codes/{code_id}")).await;
+        assert_eq!(shown["code"]["paidCount"], 1);
+        let txn = shown["payments"][0]["transactionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(shown["payments"][0]["referenceNumber"], "REF-1");
+        let payment = h.admin_get(&format!("/admin/payments/{txn}")).await;
+        assert_eq!(payment["payment"]["codeId"], code_id);
+        assert_eq!(
+            payment["notifications"][0]["event"],
+            "static.order.payment.success"
+        );
         let missing = h
             .http
             .get(h.url("/cashier/codes/S404"))
