@@ -117,6 +117,24 @@ pub async fn insert(db: &Db, c: &StaticCode, now_ms: i64) -> Result<(), StoreErr
     .execute(&mut *tx)
     .await
     .map_err(backend)?;
+    // A VA number identifies what a payer's transfer is for, so an open dynamic order of the
+    // channel must not hold it either. Two tables cannot share one unique index: the check runs
+    // inside this write transaction (serialized on SQLite; on PostgreSQL a dynamic order taking
+    // the same random number in the same instant remains possible, at odds of ~10^-10).
+    if c.channel_type == sampan_domain::ChannelType::VA {
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT transaction_id FROM payments WHERE channel_code = $1 AND pay_data = $2 \
+             AND status = 'PENDING' AND channel_type = 'VA' LIMIT 1",
+        )
+        .bind(&c.channel_code)
+        .bind(&c.pay_data)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if held.is_some() {
+            return Err(StoreError::Duplicate(UniqueKey::PayData));
+        }
+    }
     sqlx::query(&format!(
         "INSERT INTO static_codes ({CODE_COLUMNS}) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"

@@ -1106,6 +1106,30 @@ async fn one_active_code_per_order_and_channel_and_per_va_number() {
 }
 
 #[tokio::test]
+async fn a_static_va_number_held_by_an_open_dynamic_order_is_refused() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        let mut open = payment("C1", "a1", "DYN-1");
+        open.country = Country::ID;
+        open.amount = Money::new(150_000, Currency::IDR);
+        open.channel_code = "ID_BCA_VA".into();
+        open.channel_type = ChannelType::VA;
+        open.pay_data = "3935800000000001".into();
+        open.expires_at = i64::MAX;
+        db.insert_payment(&open).await.unwrap();
+        assert!(matches!(
+            db.insert_static_code(&code("S1", "a1", "BILL", "3935800000000001"), 2_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::PayData))
+        ));
+        db.insert_static_code(&code("S2", "a1", "BILL", "3935800000000002"), 2_000)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn concurrent_creates_of_one_code_leave_one_active() {
     each_backend(|db, _| async move {
         db.insert_app(&app("a1")).await.unwrap();
