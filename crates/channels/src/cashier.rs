@@ -257,8 +257,8 @@ pub fn render_code(view: &CodeView) -> String {
             body.push_str(&format!(
                 concat!(
                     r#"<form class="sandbox" method="post" action="{action}" id="pay-form">"#,
-                    r#"<label for="amount">Sandbox: pay this code, amount in {unit}</label>"#,
-                    r#"<input id="amount" name="amount" inputmode="numeric" pattern="[0-9]+" required{value}>"#,
+                    r#"<label for="pay-amount">Sandbox: pay this code, amount in {unit}</label>"#,
+                    r#"<input id="pay-amount" name="amount" inputmode="numeric" pattern="[0-9]+" required{value}>"#,
                     r#"<label for="payerReference">Payer reference (optional)</label>"#,
                     r#"<input id="payerReference" name="payerReference" maxlength="64">"#,
                     r#"<button class="btn pay" type="submit" id="pay">Pay</button></form>"#,
