@@ -157,6 +157,142 @@ pub fn render(view: &CashierView) -> String {
     page(&title, if expired { "expired" } else { "" }, &body)
 }
 
+/// What the page of a static payment code shows. Like [`CashierView`], the caller formats.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeView<'a> {
+    pub merchant_name: &'a str,
+    pub code_id: &'a str,
+    pub mch_order_id: &'a str,
+    /// The fixed amount ("IDR 150,000"), or None when the payer chooses.
+    pub fixed_amount_display: Option<&'a str>,
+    pub channel_name: &'a str,
+    /// "QR" | "VA".
+    pub channel_type: &'a str,
+    pub pay_data: &'a str,
+    /// "ACTIVE" | "CANCEL" | "EXPIRED".
+    pub status: &'a str,
+    /// e.g. "2026-12-31 23:59:59 (UTC+08:00)", or "Never".
+    pub expires_display: &'a str,
+    pub paid_count: i64,
+    /// e.g. "IDR 450,000".
+    pub paid_amount_display: &'a str,
+    pub sandbox: bool,
+    /// Where the sandbox form posts (`amount` in the country's minor unit).
+    pub pay_action: &'a str,
+    /// e.g. "centavos (PHP 1.00 = 100)".
+    pub amount_unit: &'a str,
+    /// Pre-filled form amount (the fixed amount, if any).
+    pub default_amount: Option<i64>,
+    pub notice: Option<&'a str>,
+}
+
+/// The page of a static payment code: its QR or VA instructions, what it has received and, in
+/// sandbox mode, a form that pays it.
+pub fn render_code(view: &CodeView) -> String {
+    let active = view.status == "ACTIVE";
+    let merchant = escape_html(view.merchant_name);
+    let channel = escape_html(view.channel_name);
+    let amount = view
+        .fixed_amount_display
+        .map(escape_html)
+        .unwrap_or_else(|| "Any amount".to_string());
+    let mut body = String::with_capacity(8 * 1024);
+    body.push_str(r#"<main><div class="card"><header class="head">"#);
+    if view.sandbox {
+        body.push_str(r#"<span class="tag">Sandbox</span>"#);
+    }
+    body.push_str(&format!(
+        concat!(
+            r#"<div class="merchant">{merchant}</div>"#,
+            r#"<div class="amount" id="amount">{amount}</div>"#,
+            r#"<div class="channel">via {channel} · reusable payment code</div></header>"#,
+        ),
+        merchant = merchant,
+        amount = amount,
+        channel = channel,
+    ));
+    body.push_str(r#"<div class="body">"#);
+    if let Some(notice) = view.notice {
+        body.push_str(&format!(
+            r#"<p class="notice" id="notice" role="status">{}</p>"#,
+            escape_html(notice)
+        ));
+    }
+    body.push_str(&format!(
+        r#"<p class="status" id="status" data-status="{status}">{text}</p>"#,
+        status = escape_html(view.status),
+        text = match view.status {
+            "ACTIVE" => "This code accepts payments.",
+            "CANCEL" => "This code was cancelled and no longer accepts payments.",
+            "EXPIRED" => "This code has expired and no longer accepts payments.",
+            _ => "This code does not accept payments.",
+        },
+    ));
+    if active {
+        let how = CashierView {
+            merchant_name: view.merchant_name,
+            transaction_id: view.code_id,
+            mch_order_id: view.mch_order_id,
+            amount_display: view.fixed_amount_display.unwrap_or("the amount you owe"),
+            channel_name: view.channel_name,
+            channel_type: view.channel_type,
+            channel_code: "",
+            pay_data: view.pay_data,
+            status: "PENDING",
+            failed_message: None,
+            expires_display: view.expires_display,
+            expires_in_secs: 1,
+            redirect_url: None,
+            sandbox: false,
+            pay_action: "",
+            fail_action: "",
+            notice: None,
+        };
+        body.push_str(&instructions(&how));
+        if view.sandbox {
+            let value = view
+                .default_amount
+                .map(|a| format!(r#" value="{a}""#))
+                .unwrap_or_default();
+            body.push_str(&format!(
+                concat!(
+                    r#"<form class="sandbox" method="post" action="{action}" id="pay-form">"#,
+                    r#"<label for="pay-amount">Sandbox: pay this code, amount in {unit}</label>"#,
+                    r#"<input id="pay-amount" name="amount" inputmode="numeric" pattern="[0-9]+" required{value}>"#,
+                    r#"<label for="payerReference">Payer reference (optional)</label>"#,
+                    r#"<input id="payerReference" name="payerReference" maxlength="64">"#,
+                    r#"<button class="btn pay" type="submit" id="pay">Pay</button></form>"#,
+                ),
+                action = escape_html(view.pay_action),
+                unit = escape_html(view.amount_unit),
+                value = value,
+            ));
+        }
+    }
+    body.push_str("</div>");
+    body.push_str(&format!(
+        concat!(
+            r#"<dl class="details">"#,
+            "<dt>Merchant</dt><dd>{merchant}</dd>",
+            "<dt>Order ID</dt><dd class=\"mono\">{order}</dd>",
+            "<dt>Code ID</dt><dd class=\"mono\">{code}</dd>",
+            "<dt>Channel</dt><dd>{channel}</dd>",
+            "<dt>Expires</dt><dd>{expires}</dd>",
+            "<dt>Payments received</dt><dd id=\"paid\">{count} · {paid}</dd>",
+            "</dl>",
+        ),
+        merchant = merchant,
+        order = escape_html(view.mch_order_id),
+        code = escape_html(view.code_id),
+        channel = channel,
+        expires = escape_html(view.expires_display),
+        count = view.paid_count,
+        paid = escape_html(view.paid_amount_display),
+    ));
+    body.push_str("</div><footer>Secure checkout · sampan</footer></main>");
+    page(&format!("Payment code · {merchant}"), "", &body)
+}
+
 /// The page for a transaction id that does not exist (or that the caller will not disclose).
 pub fn render_not_found(transaction_id: &str) -> String {
     let body = format!(
@@ -994,6 +1130,40 @@ mod tests {
         assert!(svg.starts_with("<svg "));
         assert!(svg.contains("viewBox"));
         assert!(svg.contains("QR code unavailable"));
+    }
+
+    #[test]
+    fn code_page_shows_instructions_and_the_sandbox_form_only_while_active() {
+        let mut v = CodeView {
+            merchant_name: "Toko <Siti>",
+            code_id: "S1",
+            mch_order_id: "BILL-1",
+            fixed_amount_display: None,
+            channel_name: "BCA fixed virtual account",
+            channel_type: "VA",
+            pay_data: "3935812345678901",
+            status: "ACTIVE",
+            expires_display: "Never",
+            paid_count: 2,
+            paid_amount_display: "IDR 300,000",
+            sandbox: true,
+            pay_action: "/cashier/codes/S1/pay",
+            amount_unit: "rupiah",
+            default_amount: None,
+            notice: None,
+        };
+        let html = render_code(&v);
+        assert!(html.contains("3935 8123 4567 8901"));
+        assert!(html.contains(r#"id="pay-form""#));
+        assert!(html.contains("Toko &lt;Siti&gt;"));
+        assert!(html.contains("Any amount"));
+        v.status = "CANCEL";
+        let html = render_code(&v);
+        assert!(!html.contains(r#"id="pay-form""#) && !html.contains("3935 8123"));
+        assert!(html.contains(r#"data-status="CANCEL""#));
+        v.status = "ACTIVE";
+        v.sandbox = false;
+        assert!(!render_code(&v).contains(r#"id="pay-form""#));
     }
 
     #[test]

@@ -19,6 +19,15 @@ pub struct OpenPayment<'a> {
     pub wechat_jsapi: Option<WechatJsapi<'a>>,
 }
 
+/// What a connector needs to issue a static payment code (a reusable QR or a fixed VA).
+#[derive(Debug, Clone)]
+pub struct OpenStaticCode<'a> {
+    /// `S…`: the code's id, carried in the QR's reference field.
+    pub code_id: &'a str,
+    pub channel: &'a Channel,
+    pub merchant_name: &'a str,
+}
+
 /// The inputs of a WeChat JSAPI / mini-program order.
 #[derive(Debug, Clone, Copy)]
 pub struct WechatJsapi<'a> {
@@ -50,4 +59,8 @@ pub trait Connector: Send + Sync + 'static {
 
     async fn open_payment(&self, order: &OpenPayment<'_>)
         -> Result<PayInstruction, ConnectorError>;
+
+    /// The `payData` of a new static code: a static EMVCo QR (no amount, tag 01 = "11") for QR
+    /// channels, a bank-shaped number for VA channels.
+    async fn open_static_code(&self, code: &OpenStaticCode<'_>) -> Result<String, ConnectorError>;
 }

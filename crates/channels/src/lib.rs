@@ -7,5 +7,7 @@ pub mod sandbox;
 pub mod va;
 pub mod wechat;
 
-pub use connector::{Connector, ConnectorError, OpenPayment, PayInstruction, WechatJsapi};
+pub use connector::{
+    Connector, ConnectorError, OpenPayment, OpenStaticCode, PayInstruction, WechatJsapi,
+};
 pub use sandbox::SandboxConnector;

@@ -2,7 +2,9 @@
 //! flow runs on one machine. Payers "pay" on the hosted cashier page or through the sandbox API;
 //! here we only hand out what a real upstream would: a checkout link, a QR payload, a VA number.
 
-use crate::connector::{Connector, ConnectorError, OpenPayment, PayInstruction, WechatJsapi};
+use crate::connector::{
+    Connector, ConnectorError, OpenPayment, OpenStaticCode, PayInstruction, WechatJsapi,
+};
 use crate::emvco::{MerchantQr, QrScheme};
 use crate::{va, wechat};
 use async_trait::async_trait;
@@ -77,6 +79,16 @@ impl SandboxConnector {
     }
 }
 
+fn emvco_scheme(country: Country) -> Option<QrScheme> {
+    match country {
+        Country::PH => Some(QrScheme::QrPh),
+        Country::ID => Some(QrScheme::Qris),
+        Country::MY => Some(QrScheme::DuitNow),
+        Country::TH => Some(QrScheme::PromptPay),
+        Country::RU => None,
+    }
+}
+
 fn sandbox_city(country: Country) -> &'static str {
     match country {
         Country::PH => "Manila",
@@ -114,6 +126,31 @@ impl Connector for SandboxConnector {
             pay_data,
             wechatpay,
         })
+    }
+
+    async fn open_static_code(&self, code: &OpenStaticCode<'_>) -> Result<String, ConnectorError> {
+        let channel = code.channel;
+        match channel.channel_type {
+            ChannelType::VA => Ok(va::generate(&channel.code, &mut rand::thread_rng())),
+            ChannelType::QR => {
+                let scheme = emvco_scheme(channel.country)
+                    .ok_or_else(|| ConnectorError::Unsupported(channel.code.clone()))?;
+                let id = code.code_id;
+                MerchantQr {
+                    scheme,
+                    // Static: the payer enters the amount; a fixed amount is enforced by us.
+                    amount_minor: None,
+                    merchant_id: format!("SMP{}", &id[id.len().saturating_sub(12)..]),
+                    merchant_name: code.merchant_name.to_string(),
+                    merchant_city: sandbox_city(channel.country).to_string(),
+                    mcc: SANDBOX_MCC.to_string(),
+                    reference: Some(id.to_string()),
+                }
+                .try_encode()
+                .map_err(|e| ConnectorError::Refused(e.to_string()))
+            }
+            ChannelType::URL => Err(ConnectorError::Unsupported(channel.code.clone())),
+        }
     }
 }
 
@@ -217,6 +254,33 @@ mod tests {
             .verify(message.as_bytes(), &params.pay_sign)
             .unwrap();
         assert_eq!(params.pkg, format!("prepay_id={}", params.prepay_id));
+    }
+
+    #[tokio::test]
+    async fn static_qr_codes_carry_no_amount_and_static_vas_are_bank_shaped() {
+        use sampan_domain::ChannelKind;
+        let catalog = Catalog::builtin();
+        for country in [Country::PH, Country::ID, Country::TH] {
+            for channel in catalog.for_country(country, ChannelKind::Static) {
+                let pay_data = SandboxConnector
+                    .open_static_code(&OpenStaticCode {
+                        code_id: "S1234567890123456789",
+                        channel,
+                        merchant_name: "Sari-Sari Store",
+                    })
+                    .await
+                    .unwrap();
+                match channel.channel_type {
+                    ChannelType::QR => {
+                        let fields = emvco::parse(&pay_data).unwrap();
+                        assert_eq!(emvco::field(&fields, "01"), Some("11"), "{}", channel.code);
+                        assert_eq!(emvco::field(&fields, "54"), None, "{}", channel.code);
+                        assert_eq!(emvco::field(&fields, "58"), Some(country.code()));
+                    }
+                    _ => assert!(va::is_well_formed(&channel.code, &pay_data), "{pay_data}"),
+                }
+            }
+        }
     }
 
     #[tokio::test]

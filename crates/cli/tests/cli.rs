@@ -508,6 +508,50 @@ fn merchant_pays_through_a_running_gateway() {
     assert_eq!(refused.code, 1, "{refused:?}");
     assert_eq!(json(&refused.stdout)["code"], 21002);
 
+    // A static code: created with `client code`, paid twice through the sandbox, listed
+    // with `client call`, and its notifications verified by the listener.
+    let made = s.ok(&[
+        "client",
+        "code",
+        "--country",
+        "indonesia",
+        "--channel",
+        "ID_BRI_VA",
+        "--order",
+        "BILL-1",
+        "--notify-url",
+        &notify_url,
+    ]);
+    let code = json(&made);
+    assert_eq!(code["data"]["status"], "ACTIVE", "{made}");
+    let code_url = field(&made, "payUrl").to_string();
+    let code_id = code_url.rsplit('/').next().expect("code id").to_string();
+    for amount in [50_000, 75_000] {
+        let (status, body) = post(
+            &format!("{url}/sandbox/codes/{code_id}/pay"),
+            &format!(r#"{{"amount": {amount}}}"#),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let listed = s.ok(&[
+        "client",
+        "call",
+        "/open-api/indonesia/static/payment/detail",
+        r#"{"mchOrderId":"BILL-1"}"#,
+    ]);
+    assert_eq!(json(&listed)["data"]["paidAmount"], 125_000, "{listed}");
+    let heard = receiver.wait_for(
+        "static.order.payment.success: signature valid",
+        Duration::from_secs(20),
+    );
+    assert!(
+        heard.contains("BILL-1") || heard.contains("static"),
+        "{heard}"
+    );
+    let none = s.run(&["client", "code", "--country", "malaysia"]);
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(none.stderr.contains("no static payment codes"), "{none:?}");
+
     drop(receiver);
     drop(gateway);
     let down = s.run(&["client", "balance", "--country", "PH"]);

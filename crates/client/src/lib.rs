@@ -9,6 +9,10 @@ use sampan_protocol::payment::{
 };
 use sampan_protocol::payout::{PayoutCheck, PayoutCheckData, PayoutTransfer, PayoutTransferData};
 use sampan_protocol::refund::{RefundCreate, RefundCreateData, RefundData, RefundList};
+use sampan_protocol::static_code::{
+    StaticCancel, StaticCodeData, StaticDetail, StaticDetailData, StaticGenerate, StaticList,
+    StaticPaymentItem,
+};
 use sampan_protocol::{PrivateKey, RequestEnvelope, ResponseEnvelope};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -222,6 +226,49 @@ impl Client {
         param: &RefundList,
     ) -> Result<Answer<Vec<RefundData>>, ClientError> {
         self.call("/open-api/refund/payments", param).await
+    }
+
+    /// `/open-api/{country}/static/payment/generate`: a reusable payment code.
+    pub async fn generate_static_code(
+        &self,
+        country: &str,
+        param: &StaticGenerate,
+    ) -> Result<Answer<StaticCodeData>, ClientError> {
+        self.call(
+            &format!("/open-api/{country}/static/payment/generate"),
+            param,
+        )
+        .await
+    }
+
+    /// `/open-api/{country}/static/payment/detail`: the code and its totals.
+    pub async fn static_code_detail(
+        &self,
+        country: &str,
+        param: &StaticDetail,
+    ) -> Result<Answer<StaticDetailData>, ClientError> {
+        self.call(&format!("/open-api/{country}/static/payment/detail"), param)
+            .await
+    }
+
+    /// `/open-api/{country}/static/payment/list`: payments made to a code, newest first.
+    pub async fn static_payments(
+        &self,
+        country: &str,
+        param: &StaticList,
+    ) -> Result<Answer<Vec<StaticPaymentItem>>, ClientError> {
+        self.call(&format!("/open-api/{country}/static/payment/list"), param)
+            .await
+    }
+
+    /// `/open-api/{country}/static/code/cancel`.
+    pub async fn cancel_static_code(
+        &self,
+        country: &str,
+        param: &StaticCancel,
+    ) -> Result<Answer<StaticCodeData>, ClientError> {
+        self.call(&format!("/open-api/{country}/static/code/cancel"), param)
+            .await
     }
 
     pub async fn balance(&self, country_code: &str) -> Result<Answer<BalanceData>, ClientError> {

@@ -182,7 +182,8 @@ pub enum CatalogError {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     channels: Vec<Channel>,
-    by_code: HashMap<String, usize>,
+    /// A code may name one dynamic and one static channel (`ID_BCA_VA` is both).
+    by_code: HashMap<(ChannelKind, String), usize>,
     payouts: Vec<PayoutMethod>,
 }
 
@@ -272,7 +273,7 @@ impl Catalog {
             };
             let index = channels.len();
             for code in std::iter::once(&entry.code).chain(entry.aliases.iter()) {
-                if by_code.insert(code.clone(), index).is_some() {
+                if by_code.insert((entry.kind, code.clone()), index).is_some() {
                     return Err(CatalogError::Invalid(format!(
                         "duplicate channel code {code}"
                     )));
@@ -313,7 +314,8 @@ impl Catalog {
                     "transfer_codes must be given exactly when kind is not none".into(),
                 ));
             }
-            if by_code.contains_key(&entry.code)
+            if by_code.contains_key(&(ChannelKind::Dynamic, entry.code.clone()))
+                || by_code.contains_key(&(ChannelKind::Static, entry.code.clone()))
                 || payouts.iter().any(|p| {
                     p.code == entry.code || (p.country == country && p.method == entry.method)
                 })
@@ -358,9 +360,18 @@ impl Catalog {
         self.payouts.iter()
     }
 
-    /// Looks a channel up by its code or one of its aliases.
+    /// Looks a channel up by its code or one of its aliases: the dynamic channel when the code
+    /// names both kinds, else the static one.
     pub fn get(&self, code: &str) -> Option<&Channel> {
-        self.by_code.get(code).map(|&i| &self.channels[i])
+        self.get_kind(code, ChannelKind::Dynamic)
+            .or_else(|| self.get_kind(code, ChannelKind::Static))
+    }
+
+    /// The channel of `kind` named by `code` or one of its aliases.
+    pub fn get_kind(&self, code: &str, kind: ChannelKind) -> Option<&Channel> {
+        self.by_code
+            .get(&(kind, code.to_string()))
+            .and_then(|&i| self.channels.get(i))
     }
 
     pub fn channels(&self) -> impl Iterator<Item = &Channel> {
@@ -396,6 +407,48 @@ mod tests {
         assert!(!qrph.refund_full);
         let bpi = catalog.get("PH_BPI_URL").unwrap();
         assert_eq!(bpi.fee.fee_for(5_000), 1_500);
+    }
+
+    #[test]
+    fn static_channels_of_08_channels_exist_beside_their_dynamic_twins() {
+        let catalog = Catalog::builtin();
+        let codes = |country| -> Vec<String> {
+            catalog
+                .for_country(country, ChannelKind::Static)
+                .map(|c| c.code.clone())
+                .collect()
+        };
+        assert_eq!(
+            codes(Country::PH),
+            [
+                "PH_QRPH_STATIC",
+                "PH_INSTAPAY_STATIC_VA",
+                "PH_7ELEVEN_STATIC_VA"
+            ]
+        );
+        assert_eq!(
+            codes(Country::ID),
+            [
+                "ID_BCA_VA",
+                "ID_BNI_VA",
+                "ID_BRI_VA",
+                "ID_MANDIRI_VA",
+                "ID_PERMATA_VA",
+                "ID_QRIS_STATIC"
+            ]
+        );
+        assert_eq!(codes(Country::TH), ["THAI_STATIC_QR"]);
+        assert!(codes(Country::MY).is_empty() && codes(Country::RU).is_empty());
+        let bca = catalog.get_kind("ID_BCA_VA", ChannelKind::Static).unwrap();
+        assert_eq!(bca.channel_type, ChannelType::VA);
+        assert_eq!(catalog.get("ID_BCA_VA").unwrap().kind, ChannelKind::Dynamic);
+        assert_eq!(
+            catalog.get("THAI_STATIC_QR").unwrap().kind,
+            ChannelKind::Static
+        );
+        assert!(catalog
+            .get_kind("PH_GCASH_URL", ChannelKind::Static)
+            .is_none());
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum IdKind {
     Payment,
     Payout,
     Refund,
+    /// A static payment code (its own id, never a transaction).
+    StaticCode,
 }
 
 impl IdKind {
@@ -24,6 +26,7 @@ impl IdKind {
             IdKind::Payment => 'C',
             IdKind::Payout => 'D',
             IdKind::Refund => 'R',
+            IdKind::StaticCode => 'S',
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod payment;
 pub mod payout;
 pub mod refund;
+pub mod static_code;
 pub mod store;
 pub mod time;
 
@@ -20,6 +21,7 @@ pub use money::{Country, Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus};
 pub use payout::{Payout, PayoutOutcome, PayoutStatus};
 pub use refund::{Refund, RefundOutcome, RefundStatus};
+pub use static_code::{CodePayment, CodeRefusal, CodeStatus, CodeTotals, StaticCode};
 pub use store::{Store, StoreError, UniqueKey};
 pub use time::DisplayZone;
 

@@ -116,6 +116,50 @@ pub struct RefundSettlement {
     pub notification: NewNotification,
 }
 
+/// What the refund rules need to know of the payment being refunded: a dynamic order or a
+/// payment made to a static code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundOriginal {
+    pub transaction_id: String,
+    pub app_id: String,
+    pub country: Country,
+    pub channel_code: String,
+    pub amount: Money,
+    pub fee: i64,
+    pub status: PaymentStatus,
+    pub created_at: i64,
+}
+
+impl From<&Payment> for RefundOriginal {
+    fn from(p: &Payment) -> Self {
+        RefundOriginal {
+            transaction_id: p.transaction_id.clone(),
+            app_id: p.app_id.clone(),
+            country: p.country,
+            channel_code: p.channel_code.clone(),
+            amount: p.amount,
+            fee: p.fee,
+            status: p.status,
+            created_at: p.created_at,
+        }
+    }
+}
+
+impl From<&crate::static_code::CodePayment> for RefundOriginal {
+    fn from(p: &crate::static_code::CodePayment) -> Self {
+        RefundOriginal {
+            transaction_id: p.transaction_id.clone(),
+            app_id: p.app_id.clone(),
+            country: p.country,
+            channel_code: p.channel_code.clone(),
+            amount: p.amount,
+            fee: p.fee,
+            status: p.status,
+            created_at: p.created_at,
+        }
+    }
+}
+
 impl Refund {
     /// Checks `req` against its original and the catalog, in protocol order: 21006, 21408,
     /// 21403, 21406 (amount not positive or above the original), 21404/21405; and builds the
@@ -123,7 +167,7 @@ impl Refund {
     pub fn admit(
         catalog: &Catalog,
         app_id: &str,
-        original: Option<&Payment>,
+        original: Option<&RefundOriginal>,
         req: RefundCreate,
         refund_transaction_id: String,
         now_ms: i64,
@@ -338,7 +382,7 @@ mod tests {
         Refund::admit(
             &Catalog::builtin(),
             app,
-            p,
+            p.map(RefundOriginal::from).as_ref(),
             req("RF1", amount),
             "R1".into(),
             now,

@@ -7,6 +7,7 @@ use crate::outbox::{Attempt, Notification};
 use crate::payment::{Payment, PaymentOutcome, TransitionError};
 use crate::payout::{Payout, PayoutOutcome, PayoutStatus};
 use crate::refund::{Refund, RefundOutcome, RefundStatus};
+use crate::static_code::{CodePayment, CodeRefusal, CodeTotals, IncomingPayment, StaticCode};
 use crate::time::DisplayZone;
 use async_trait::async_trait;
 
@@ -34,6 +35,9 @@ pub enum StoreError {
     NotFound,
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A static code refused a payment or a cancel; nothing was written.
+    #[error(transparent)]
+    Code(#[from] CodeRefusal),
     /// The merchant's available balance cannot cover the debit.
     #[error("insufficient balance")]
     InsufficientBalance,
@@ -155,6 +159,56 @@ pub trait Store: Send + Sync + 'static {
         created_before: i64,
         limit: i64,
     ) -> Result<Vec<Refund>, StoreError>;
+
+    // ---- static payment codes
+    /// Inserts a new ACTIVE code. First, in the same transaction, marks EXPIRED the app's ACTIVE
+    /// code for the same mchOrderId and channel if its expiry has passed; then the insert itself
+    /// enforces one ACTIVE code per app + mchOrderId + channel (`Duplicate(MchOrderId)`) and one
+    /// ACTIVE holder of a VA number per channel (`Duplicate(PayData)`).
+    async fn insert_static_code(&self, code: &StaticCode, now_ms: i64) -> Result<(), StoreError>;
+    async fn static_code(&self, code_id: &str) -> Result<Option<StaticCode>, StoreError>;
+    /// The code whose `payData` this is: the ACTIVE one if any, else the newest.
+    async fn static_code_by_pay_data(
+        &self,
+        pay_data: &str,
+    ) -> Result<Option<StaticCode>, StoreError>;
+    /// The app's codes with this mchOrderId, ACTIVE first, then newest first.
+    async fn static_codes_by_mch_order_id(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+    ) -> Result<Vec<StaticCode>, StoreError>;
+    /// Completed payments received by a code.
+    async fn code_totals(&self, code_id: &str) -> Result<CodeTotals, StoreError>;
+    /// Takes one payment to a code under a row lock on the code: the payment row, its journal
+    /// entry (credit net of fee) and its outbox row commit together, or `Code(refusal)` and
+    /// nothing is written.
+    async fn pay_static_code(
+        &self,
+        code_id: &str,
+        incoming: &IncomingPayment,
+        now_ms: i64,
+        zone: &DisplayZone,
+    ) -> Result<CodePayment, StoreError>;
+    /// ACTIVE → CANCEL under a row lock on the code (`Code(refusal)` otherwise; a code found
+    /// past its expiry is marked EXPIRED and refused).
+    async fn cancel_static_code(
+        &self,
+        code_id: &str,
+        now_ms: i64,
+    ) -> Result<StaticCode, StoreError>;
+    /// Marks EXPIRED every ACTIVE code whose expiry has passed; returns how many.
+    async fn expire_static_codes(&self, now_ms: i64) -> Result<u64, StoreError>;
+    /// Payments to the app's codes with this mchOrderId created in `[from_ms, to_ms)`, newest
+    /// first.
+    async fn code_payments(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<CodePayment>, StoreError>;
+    async fn code_payment(&self, transaction_id: &str) -> Result<Option<CodePayment>, StoreError>;
 
     // ---- ledger
     async fn balance(&self, account: &Account) -> Result<i64, StoreError>;

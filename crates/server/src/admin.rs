@@ -21,6 +21,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/admin/apps", get(list_apps).post(create_app))
         .route("/admin/apps/{app_id}", get(show_app).patch(update_app))
         .route("/admin/payments/{transaction_id}", get(show_payment))
+        .route("/admin/codes/{code_id}", get(show_code))
         .route("/admin/balances/{app_id}", get(show_balances))
         .route("/admin/balances/topup", post(topup))
         .route("/admin/balances/adjust", post(adjust))
@@ -157,6 +158,33 @@ async fn show_payment(
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(Json(details).into_response())
+}
+
+/// A static payment code with its totals and every payment made to it.
+async fn show_code(State(state): State<SharedState>, Path(code_id): Path<String>) -> AdminResult {
+    let code = state
+        .store
+        .static_code(&code_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let totals = state.store.code_totals(&code.code_id).await?;
+    let payments: Vec<_> = state
+        .store
+        .code_payments(&code.app_id, &code.mch_order_id, 0, i64::MAX)
+        .await?
+        .into_iter()
+        .filter(|p| p.code_id == code.code_id)
+        .map(|p| p.item(&state.zone))
+        .collect();
+    let pay_url = crate::static_codes::code_url(&state, &code.code_id);
+    Ok(Json(serde_json::json!({
+        "codeId": code.code_id,
+        "appId": code.app_id,
+        "code": code.detail_data(&state.zone, pay_url, totals),
+        "notifyUrl": code.notify_url,
+        "payments": payments,
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]

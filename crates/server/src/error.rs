@@ -72,6 +72,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::RefundExceedsRemainder => ApiError::Code(Code::RefundAmountInvalid),
             StoreError::InsufficientBalance => ApiError::Code(Code::BalanceInsufficient),
+            // The open API meets a code's refusal only when cancelling it (payments to a code
+            // arrive from the upstream, whose refusals the sandbox explains itself).
+            StoreError::Code(_) => ApiError::Code(Code::NotAllowedToCancel),
             StoreError::NotFound => ApiError::Code(Code::TxNotFound),
             other => ApiError::Internal(other.to_string()),
         }
@@ -164,6 +167,14 @@ mod tests {
         assert_eq!(
             ApiError::from(StoreError::InsufficientBalance).code(),
             Code::BalanceInsufficient
+        );
+        assert_eq!(
+            ApiError::from(StoreError::Code(sampan_domain::CodeRefusal::NotActive(
+                "CANCEL"
+            )))
+            .code()
+            .as_i32(),
+            21025
         );
         for (r, code) in [
             (PayoutRejection::UnknownPayMethod, 21019),

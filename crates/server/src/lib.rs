@@ -13,6 +13,7 @@ pub mod payouts;
 pub mod refunds;
 pub mod sandbox;
 pub mod state;
+pub mod static_codes;
 pub mod wechat;
 pub mod workers;
 

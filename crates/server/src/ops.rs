@@ -250,8 +250,21 @@ pub async fn payment_details(
     transaction_id: &str,
 ) -> Result<Option<serde_json::Value>, StoreError> {
     use serde_json::{json, Value};
-    let Some(payment) = store.payment(transaction_id).await? else {
-        return Ok(None);
+    // A dynamic payment, or a payment made to a static code (shown with its code's id).
+    let (app_id, shown) = match store.payment(transaction_id).await? {
+        Some(p) => {
+            let mut data = p.query_data(zone);
+            data.refunded_amount = store.refunded_amount(transaction_id).await?;
+            (p.app_id.clone(), json!(data))
+        }
+        None => match store.code_payment(transaction_id).await? {
+            Some(p) => {
+                let mut item = json!(p.item(zone));
+                item["codeId"] = json!(p.code_id);
+                (p.app_id.clone(), item)
+            }
+            None => return Ok(None),
+        },
     };
     let mut notifications = Vec::new();
     for n in store.notifications_for(transaction_id).await? {
@@ -281,11 +294,9 @@ pub async fn payment_details(
                 .unwrap_or(Value::String(n.payload.clone())),
         }));
     }
-    let mut data = payment.query_data(zone);
-    data.refunded_amount = store.refunded_amount(transaction_id).await?;
     Ok(Some(json!({
-        "appId": payment.app_id,
-        "payment": data,
+        "appId": app_id,
+        "payment": shown,
         "notifications": notifications,
     })))
 }

@@ -363,3 +363,70 @@ async fn the_payer_pays_on_the_cashier_page_in_a_real_browser() {
     }
     drop(browser);
 }
+
+#[tokio::test]
+async fn the_payer_pays_a_static_code_on_its_page_in_a_real_browser() {
+    if !chromium_available() {
+        return;
+    }
+    let browser = Browser::launch();
+    for db in TestDb::all().await {
+        let h = Harness::start(&db).await;
+        let receiver = Receiver::start(vec![]).await;
+        let mut tab = Cdp::open_tab(&browser).await;
+        let param = sampan_protocol::static_code::StaticGenerate {
+            mch_order_id: "BROWSER-CODE-1".into(),
+            customer_name: "Juan dela Cruz".into(),
+            channel_code: "PH_QRPH_STATIC".into(),
+            notify_url: receiver.url.clone(),
+            email: "juan@example.ph".into(),
+            mobile: "09171234567".into(),
+            remark: None,
+            amount: None,
+            expire_time: None,
+            timestamp: sampan_client::now_ms(),
+        };
+        let created = h
+            .client
+            .generate_static_code("philippines", &param)
+            .await
+            .unwrap()
+            .expect_data();
+        tab.navigate(&created.pay_url).await;
+        assert!(tab.text_of("amount").await.contains("Any amount"));
+        let qr_width = tab
+            .eval("document.querySelector('.qr svg').getBoundingClientRect().width")
+            .await;
+        assert!(
+            qr_width.as_ref().and_then(Value::as_f64).unwrap_or(0.0) > 0.0,
+            "the QR code is drawn: width {qr_width:?}"
+        );
+        // Two payments of different amounts through the page's form.
+        for (n, amount) in [(1, "25000"), (2, "7550")] {
+            let fill = format!(
+                "document.getElementById('pay-amount').value = {}, \
+                 document.getElementById('pay').click(), true",
+                json!(amount)
+            );
+            assert_eq!(tab.eval(&fill).await, Some(json!(true)));
+            let paid = format!(
+                "(document.getElementById('paid') || {{}}).textContent === '{n} · {}'",
+                if n == 1 { "PHP 250.00" } else { "PHP 325.50" }
+            );
+            tab.wait_for(&paid, json!(true), 10).await;
+            tab.wait_for("document.readyState", json!("complete"), 10)
+                .await;
+            let notice = tab.text_of("notice").await;
+            assert!(notice.starts_with("Paid PHP"), "{notice}");
+        }
+        let bodies = receiver.wait_for(2, 10).await;
+        for body in &bodies {
+            let n = verify_notification(&h.platform, body).expect("signed by the platform");
+            assert_eq!(n["eventName"], "static.order.payment.success");
+            assert_eq!(n["mchOrderId"], "BROWSER-CODE-1");
+        }
+        receiver.stop();
+        h.stop().await;
+    }
+    drop(browser);
+}

@@ -14,11 +14,13 @@ mod outbox;
 mod payments;
 mod payouts;
 mod refunds;
+mod static_codes;
 mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
 use sampan_domain::outbox::{Attempt, Notification};
+use sampan_domain::static_code::{CodePayment, CodeTotals, IncomingPayment, StaticCode};
 use sampan_domain::{
     App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Refund,
     RefundOutcome, RefundStatus, Store, StoreError,
@@ -328,6 +330,59 @@ impl Store for Db {
         limit: i64,
     ) -> Result<Vec<Refund>, StoreError> {
         refunds::by_status(self, status, created_before, limit).await
+    }
+    async fn insert_static_code(&self, code: &StaticCode, now_ms: i64) -> Result<(), StoreError> {
+        static_codes::insert(self, code, now_ms).await
+    }
+    async fn static_code(&self, code_id: &str) -> Result<Option<StaticCode>, StoreError> {
+        static_codes::by_id(self, code_id).await
+    }
+    async fn static_code_by_pay_data(
+        &self,
+        pay_data: &str,
+    ) -> Result<Option<StaticCode>, StoreError> {
+        static_codes::by_pay_data(self, pay_data).await
+    }
+    async fn static_codes_by_mch_order_id(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+    ) -> Result<Vec<StaticCode>, StoreError> {
+        static_codes::by_mch_order_id(self, app_id, mch_order_id).await
+    }
+    async fn code_totals(&self, code_id: &str) -> Result<CodeTotals, StoreError> {
+        static_codes::totals(self, code_id).await
+    }
+    async fn pay_static_code(
+        &self,
+        code_id: &str,
+        incoming: &IncomingPayment,
+        now_ms: i64,
+        zone: &DisplayZone,
+    ) -> Result<CodePayment, StoreError> {
+        static_codes::pay(self, code_id, incoming, now_ms, zone).await
+    }
+    async fn cancel_static_code(
+        &self,
+        code_id: &str,
+        now_ms: i64,
+    ) -> Result<StaticCode, StoreError> {
+        static_codes::cancel(self, code_id, now_ms).await
+    }
+    async fn expire_static_codes(&self, now_ms: i64) -> Result<u64, StoreError> {
+        static_codes::expire_due(self, now_ms).await
+    }
+    async fn code_payments(
+        &self,
+        app_id: &str,
+        mch_order_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<CodePayment>, StoreError> {
+        static_codes::payments(self, app_id, mch_order_id, from_ms, to_ms).await
+    }
+    async fn code_payment(&self, transaction_id: &str) -> Result<Option<CodePayment>, StoreError> {
+        static_codes::payment(self, transaction_id).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

@@ -8,7 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_payouts.sql")),
     (3, include_str!("../migrations/0003_wechat.sql")),
-    // 4 is reserved for the static payment codes branch.
+    (4, include_str!("../migrations/0004_static_codes.sql")),
     (5, include_str!("../migrations/0005_refunds.sql")),
 ];
 

@@ -1273,3 +1273,260 @@ async fn concurrent_partial_refunds_never_sum_above_the_original() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------- static payment codes
+
+fn code(id: &str, app_id: &str, order: &str, pay_data: &str) -> sampan_domain::StaticCode {
+    sampan_domain::StaticCode {
+        code_id: id.into(),
+        app_id: app_id.into(),
+        mch_order_id: order.into(),
+        country: Country::ID,
+        channel_code: "ID_BCA_VA".into(),
+        channel_type: ChannelType::VA,
+        fixed_amount: None,
+        status: sampan_domain::CodeStatus::Active,
+        customer_name: "Siti".into(),
+        email: "siti@example.id".into(),
+        mobile: "081234567890".into(),
+        remark: Some("rent".into()),
+        notify_url: "http://127.0.0.1:9/n".into(),
+        pay_data: pay_data.into(),
+        created_at: 1_000,
+        expires_at: None,
+        closed_at: None,
+    }
+}
+
+fn incoming(txn: &str, amount: i64) -> sampan_domain::static_code::IncomingPayment {
+    sampan_domain::static_code::IncomingPayment {
+        transaction_id: txn.into(),
+        amount,
+        fee: 4_000,
+        reference_number: Some("00012819".into()),
+        min: 10_000,
+        max: 50_000_000,
+    }
+}
+
+#[tokio::test]
+async fn one_active_code_per_order_and_channel_and_per_va_number() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        db.insert_app(&app("a2")).await.unwrap();
+        let c = code("S1", "a1", "BILL", "3935800000000001");
+        db.insert_static_code(&c, 2_000).await.unwrap();
+        assert_eq!(db.static_code("S1").await.unwrap(), Some(c.clone()));
+        assert!(matches!(
+            db.insert_static_code(&code("S2", "a1", "BILL", "3935800000000002"), 2_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::MchOrderId))
+        ));
+        assert!(matches!(
+            db.insert_static_code(&code("S3", "a2", "OTHER", "3935800000000001"), 2_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::PayData))
+        ));
+        // another app may use the same order id; another channel too
+        db.insert_static_code(&code("S4", "a2", "BILL", "3935800000000004"), 2_000)
+            .await
+            .unwrap();
+        let mut bni = code("S5", "a1", "BILL", "8988000000000005");
+        bni.channel_code = "ID_BNI_VA".into();
+        db.insert_static_code(&bni, 2_000).await.unwrap();
+        // once cancelled, the order id and the number may be reused
+        let cancelled = db.cancel_static_code("S1", 3_000).await.unwrap();
+        assert_eq!(cancelled.status, sampan_domain::CodeStatus::Cancel);
+        assert!(matches!(
+            db.cancel_static_code("S1", 3_500).await,
+            Err(StoreError::Code(sampan_domain::CodeRefusal::NotActive(
+                "CANCEL"
+            )))
+        ));
+        db.insert_static_code(&code("S6", "a1", "BILL", "3935800000000001"), 4_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.static_code_by_pay_data("3935800000000001")
+                .await
+                .unwrap()
+                .unwrap()
+                .code_id,
+            "S6"
+        );
+        let codes = db.static_codes_by_mch_order_id("a1", "BILL").await.unwrap();
+        assert_eq!(codes.len(), 3);
+        assert_eq!(codes.last().unwrap().code_id, "S1");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_static_va_number_held_by_an_open_dynamic_order_is_refused() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        let mut open = payment("C1", "a1", "DYN-1");
+        open.country = Country::ID;
+        open.amount = Money::new(150_000, Currency::IDR);
+        open.channel_code = "ID_BCA_VA".into();
+        open.channel_type = ChannelType::VA;
+        open.pay_data = "3935800000000001".into();
+        open.expires_at = i64::MAX;
+        db.insert_payment(&open).await.unwrap();
+        assert!(matches!(
+            db.insert_static_code(&code("S1", "a1", "BILL", "3935800000000001"), 2_000)
+                .await,
+            Err(StoreError::Duplicate(UniqueKey::PayData))
+        ));
+        db.insert_static_code(&code("S2", "a1", "BILL", "3935800000000002"), 2_000)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_one_code_leave_one_active() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let c = code(&format!("S{i}"), "a1", "SAME", &format!("39358{i:011}"));
+                    db.insert_static_code(&c, 2_000).await
+                })
+            })
+            .collect();
+        let mut results = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => results.0 += 1,
+                Err(StoreError::Duplicate(UniqueKey::MchOrderId)) => results.1 += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(results, (1, 9));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn payments_to_a_code_credit_net_of_fee_with_their_notification() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        let mut fixed = code("S1", "a1", "BILL", "3935800000000001");
+        fixed.fixed_amount = Some(Money::new(100_000, Currency::IDR));
+        fixed.expires_at = Some(50_000);
+        db.insert_static_code(&fixed, 2_000).await.unwrap();
+        let p = db
+            .pay_static_code("S1", &incoming("C1", 100_000), 3_000, &ZONE)
+            .await
+            .unwrap();
+        assert_eq!(p.status, PaymentStatus::Completed);
+        assert_eq!(db.code_payment("C1").await.unwrap(), Some(p));
+        assert!(matches!(
+            db.pay_static_code("S1", &incoming("C2", 90_000), 3_000, &ZONE)
+                .await,
+            Err(StoreError::Code(
+                sampan_domain::CodeRefusal::AmountMismatch { .. }
+            ))
+        ));
+        let totals = db.code_totals("S1").await.unwrap();
+        assert_eq!((totals.paid_count, totals.paid_amount), (1, 100_000));
+        assert_eq!(
+            db.balance(&Account::available("a1", Currency::IDR))
+                .await
+                .unwrap(),
+            96_000
+        );
+        let notes = db.notifications_for("C1").await.unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].event, "static.order.payment.success");
+        assert!(db.notifications_for("C2").await.unwrap().is_empty());
+        // past its expiry: refused and marked EXPIRED
+        assert!(matches!(
+            db.pay_static_code("S1", &incoming("C3", 100_000), 60_000, &ZONE)
+                .await,
+            Err(StoreError::Code(sampan_domain::CodeRefusal::Expired))
+        ));
+        assert_eq!(
+            db.static_code("S1").await.unwrap().unwrap().status,
+            sampan_domain::CodeStatus::Expired
+        );
+        assert!(db.code_payment("C3").await.unwrap().is_none());
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_payments_to_one_code_all_land() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        db.insert_static_code(&code("S1", "a1", "BILL", "3935800000000001"), 2_000)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.pay_static_code("S1", &incoming(&format!("C{i}"), 10_000 + i), 3_000, &ZONE)
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let totals = db.code_totals("S1").await.unwrap();
+        let sum: i64 = (0..10).map(|i| 10_000 + i).sum();
+        assert_eq!((totals.paid_count, totals.paid_amount), (10, sum));
+        assert_eq!(
+            db.balance(&Account::available("a1", Currency::IDR))
+                .await
+                .unwrap(),
+            sum - 10 * 4_000
+        );
+        let listed = db.code_payments("a1", "BILL", 0, 10_000).await.unwrap();
+        assert_eq!(listed.len(), 10);
+        assert!(db
+            .code_payments("a1", "BILL", 3_001, 10_000)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(db.verify_ledger().await.unwrap().is_consistent());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn codes_past_their_expiry_are_swept_and_can_be_replaced() {
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        let mut c = code("S1", "a1", "BILL", "3935800000000001");
+        c.expires_at = Some(10_000);
+        db.insert_static_code(&c, 2_000).await.unwrap();
+        let mut forever = code("S2", "a1", "OTHER", "3935800000000002");
+        forever.expires_at = None;
+        db.insert_static_code(&forever, 2_000).await.unwrap();
+        assert_eq!(db.expire_static_codes(9_999).await.unwrap(), 0);
+        assert_eq!(db.expire_static_codes(10_000).await.unwrap(), 1);
+        assert_eq!(
+            db.static_code("S1").await.unwrap().unwrap().status,
+            sampan_domain::CodeStatus::Expired
+        );
+        // a successor replaces an expired code the sweep has not reached yet
+        let mut late = code("S3", "a1", "OTHER2", "3935800000000003");
+        late.expires_at = Some(20_000);
+        db.insert_static_code(&late, 2_000).await.unwrap();
+        db.insert_static_code(&code("S4", "a1", "OTHER2", "3935800000000004"), 25_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.static_code("S3").await.unwrap().unwrap().status,
+            sampan_domain::CodeStatus::Expired
+        );
+    })
+    .await;
+}

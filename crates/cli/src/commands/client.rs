@@ -9,6 +9,7 @@ use sampan_client::{Answer, Client, ClientError};
 use sampan_domain::{Catalog, ChannelKind, ChannelType, Country};
 use sampan_protocol::fields::MobileRule;
 use sampan_protocol::payment::{PaymentGenerate, PaymentQuery};
+use sampan_protocol::static_code::StaticGenerate;
 use serde::Serialize;
 use serde_json::Value;
 use std::io::Read as _;
@@ -61,6 +62,9 @@ enum ClientAction {
     Pay(PayArgs),
     /// Status of a payment, by merchant order id or transaction id.
     Query(QueryArgs),
+    /// Create a static payment code (reusable QR or fixed VA) and print its page; detail, list
+    /// and cancel go through `call` (see docs/api.md).
+    Code(CodeArgs),
     /// Receive notifications: verify their signature with the platform public key and print
     /// them.
     Listen(listen::ListenArgs),
@@ -100,6 +104,37 @@ struct PayArgs {
 }
 
 #[derive(Args)]
+struct CodeArgs {
+    /// philippines, indonesia or thailand (or the two-letter code).
+    #[arg(long)]
+    country: String,
+    /// Static channel code; default: the country's first (PH_QRPH_STATIC for PH).
+    #[arg(long)]
+    channel: Option<String>,
+    /// Merchant order id the code is bound to; default: generated.
+    #[arg(long)]
+    order: Option<String>,
+    /// A fixed amount every payment must equal, in minor units; default: any amount.
+    #[arg(long)]
+    amount: Option<i64>,
+    /// When the code stops accepting payments: `yyyy-MM-dd HH:mm:ss` in the display zone, or
+    /// epoch milliseconds; default: never.
+    #[arg(long)]
+    expire_time: Option<String>,
+    #[arg(long, default_value = DEFAULT_NOTIFY_URL)]
+    notify_url: String,
+    #[arg(long, default_value = "Juan Dela Cruz")]
+    customer_name: String,
+    #[arg(long, default_value = "customer@example.com")]
+    email: String,
+    /// Default: a valid number for the country.
+    #[arg(long)]
+    mobile: Option<String>,
+    #[arg(long)]
+    remark: Option<String>,
+}
+
+#[derive(Args)]
 #[command(group(ArgGroup::new("id").required(true).args(["order", "txn"])))]
 struct QueryArgs {
     #[arg(long)]
@@ -127,6 +162,7 @@ pub async fn run(ctx: &Context, cmd: ClientCommand) -> CliResult {
             print_answer(&answer)
         }
         ClientAction::Pay(args) => pay(&conn.client()?, args).await,
+        ClientAction::Code(args) => code(&conn.client()?, args).await,
         ClientAction::Query(args) => {
             let country = input::country(&args.country)?;
             let client = conn.client()?;
@@ -316,6 +352,59 @@ async fn pay(client: &Client, args: PayArgs) -> CliResult {
              sampan client query --country {} --order {}",
             country.slug(),
             data.mch_order_id
+        );
+    }
+    Ok(code)
+}
+
+async fn code(client: &Client, args: CodeArgs) -> CliResult {
+    let country = input::country(&args.country)?;
+    let channel_code = match args.channel {
+        Some(c) => c,
+        None => Catalog::builtin()
+            .for_country(country, ChannelKind::Static)
+            .next()
+            .map(|c| c.code.clone())
+            .ok_or_else(|| CliError::usage(format!("{country} has no static payment codes")))?,
+    };
+    let expire_time = args.expire_time.map(|t| match t.parse::<i64>() {
+        Ok(ms) => Value::from(ms),
+        Err(_) => Value::from(t),
+    });
+    let param = StaticGenerate {
+        mch_order_id: args.order.unwrap_or_else(|| new_order_id("CODE")),
+        customer_name: args.customer_name,
+        channel_code,
+        notify_url: args.notify_url,
+        email: args.email,
+        mobile: args
+            .mobile
+            .unwrap_or_else(|| default_mobile(country).to_string()),
+        remark: args.remark,
+        amount: args.amount,
+        expire_time,
+        timestamp: sampan_client::now_ms(),
+    };
+    let answer = client
+        .generate_static_code(country.slug(), &param)
+        .await
+        .map_err(|e| transport(client, e))?;
+    let code = print_answer(&answer)?;
+    if let Some(data) = answer
+        .envelope
+        .data
+        .as_ref()
+        .filter(|_| answer.code() == 10000)
+    {
+        let code_id = data.pay_url.rsplit('/').next().unwrap_or_default();
+        outln!();
+        outln!("payUrl: {}", data.pay_url);
+        outln!(
+            "  open it in a browser (the sandbox page has a form to pay it), or:\n  \
+             curl -X POST {}/sandbox/codes/{code_id}/pay -H 'content-type: application/json' \
+             -d '{{\"amount\": {}}}'",
+            client.base_url(),
+            data.amount.unwrap_or(10_000)
         );
     }
     Ok(code)

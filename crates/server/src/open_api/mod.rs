@@ -5,6 +5,7 @@ pub mod payments;
 pub mod payouts;
 pub mod pipeline;
 pub mod refunds;
+pub mod static_codes;
 
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -38,6 +39,22 @@ pub fn routes() -> Router<SharedState> {
         .route("/open-api/disbursement/check", post(payouts::check_any))
         .route("/open-api/payment/refund", post(refunds::refund))
         .route("/open-api/refund/payments", post(refunds::list))
+        .route(
+            "/open-api/{country}/static/payment/generate",
+            post(static_codes::generate),
+        )
+        .route(
+            "/open-api/{country}/static/payment/detail",
+            post(static_codes::detail),
+        )
+        .route(
+            "/open-api/{country}/static/payment/list",
+            post(static_codes::list),
+        )
+        .route(
+            "/open-api/{country}/static/code/cancel",
+            post(static_codes::cancel),
+        )
 }
 
 /// The `{country}` path segment. An unknown country is an unknown route, answered before the

@@ -1,5 +1,6 @@
 //! Fails PENDING payments whose expiry has passed (-10008 "Transaction Expired") and so
-//! notifies their merchants.
+//! notifies their merchants; marks static payment codes past their `expireTime` EXPIRED
+//! (silently: the protocol has no code-expiry notification).
 
 use super::stopped;
 use crate::payments;
@@ -22,6 +23,9 @@ pub async fn run(state: SharedState, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = expire_due(&state).await {
             tracing::error!(error = %e, "expiring payments failed");
+        }
+        if let Err(e) = state.store.expire_static_codes(now_ms()).await {
+            tracing::error!(error = %e, "expiring payment codes failed");
         }
     }
 }
