@@ -1,6 +1,7 @@
 //! Merchant apps. Settings travel as one JSON document: they are read together on every
 //! request (and cached by the server) and change rarely.
 
+use crate::error::FetchDecoded;
 use crate::error::{backend, unique_or_backend};
 use crate::Db;
 use sampan_domain::{App, AppStatus, StoreError, UniqueKey};
@@ -73,22 +74,14 @@ pub async fn update(db: &Db, app: &App) -> Result<(), StoreError> {
 pub async fn get(db: &Db, app_id: &str) -> Result<Option<App>, StoreError> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM apps WHERE app_id = $1"))
         .bind(app_id)
-        .fetch_optional(&db.reader)
+        .optional_as(&db.reader, decode)
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(decode)
-        .transpose()
 }
 
 pub async fn list(db: &Db) -> Result<Vec<App>, StoreError> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM apps ORDER BY created_at, app_id"
     ))
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode)
-    .collect()
 }

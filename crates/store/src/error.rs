@@ -20,3 +20,46 @@ pub fn unique_or_backend(e: sqlx::Error, rules: &[(&str, UniqueKey)]) -> StoreEr
     }
     backend(e)
 }
+
+/// Fetching rows and decoding them into domain types, the tail every read shares.
+pub(crate) trait FetchDecoded {
+    async fn optional_as<T>(
+        self,
+        pool: &sqlx::AnyPool,
+        decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError>;
+
+    async fn all_as<T>(
+        self,
+        pool: &sqlx::AnyPool,
+        decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError>;
+}
+
+impl<'q> FetchDecoded for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    async fn optional_as<T>(
+        self,
+        pool: &sqlx::AnyPool,
+        decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        self.fetch_optional(pool)
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
+    async fn all_as<T>(
+        self,
+        pool: &sqlx::AnyPool,
+        decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.fetch_all(pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(decode)
+            .collect()
+    }
+}

@@ -1,6 +1,7 @@
 //! The notification outbox and its delivery attempts.
 
 use crate::error::backend;
+use crate::error::FetchDecoded;
 use crate::Db;
 use sampan_domain::outbox::{Attempt, DeliveryStatus, NewNotification, Notification};
 use sampan_domain::StoreError;
@@ -69,12 +70,8 @@ pub async fn claim_due(
         .bind(now_ms + lease_ms)
         .bind(now_ms)
         .bind(limit)
-        .fetch_all(&db.writer)
+        .all_as(&db.writer, decode)
         .await
-        .map_err(backend)?
-        .iter()
-        .map(decode)
-        .collect()
 }
 
 pub async fn record_attempt(
@@ -129,12 +126,8 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Notification>, StoreError> {
         "SELECT {COLUMNS} FROM notifications WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn for_reference(db: &Db, reference: &str) -> Result<Vec<Notification>, StoreError> {
@@ -142,12 +135,8 @@ pub async fn for_reference(db: &Db, reference: &str) -> Result<Vec<Notification>
         "SELECT {COLUMNS} FROM notifications WHERE reference = $1 ORDER BY id"
     ))
     .bind(reference)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode)
-    .collect()
 }
 
 pub async fn attempts(db: &Db, notification_id: i64) -> Result<Vec<Attempt>, StoreError> {

@@ -1,5 +1,6 @@
 //! Dynamic payments.
 
+use crate::error::FetchDecoded;
 use crate::error::{backend, unique_or_backend};
 use crate::ledger::post_in;
 use crate::outbox::enqueue_in;
@@ -104,12 +105,8 @@ pub async fn by_transaction_id(db: &Db, id: &str) -> Result<Option<Payment>, Sto
         "SELECT {COLUMNS} FROM payments WHERE transaction_id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn by_mch_order_id(
@@ -122,12 +119,8 @@ pub async fn by_mch_order_id(
     ))
     .bind(app_id)
     .bind(mch_order_id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn settle(

@@ -1,5 +1,6 @@
 //! Payouts: acceptance under a lock on the merchant's available balance, settlement, listings.
 
+use crate::error::FetchDecoded;
 use crate::error::{backend, unique_or_backend};
 use crate::ledger::post_in;
 use crate::outbox::enqueue_in;
@@ -147,12 +148,8 @@ pub async fn by_transaction_id(db: &Db, id: &str) -> Result<Option<Payout>, Stor
         "SELECT {COLUMNS} FROM payouts WHERE transaction_id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn by_mch_order_id(
@@ -165,12 +162,8 @@ pub async fn by_mch_order_id(
     ))
     .bind(app_id)
     .bind(mch_order_id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn settle(
@@ -243,10 +236,6 @@ pub async fn by_status(
     .bind(status.as_str())
     .bind(created_before)
     .bind(limit)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode)
-    .collect()
 }

@@ -7,6 +7,7 @@
 //! from ever adding up to more than it: the sum and the insert cannot interleave with another
 //! refund's acceptance or settlement.
 
+use crate::error::FetchDecoded;
 use crate::error::{backend, unique_or_backend};
 use crate::ledger::post_in;
 use crate::outbox::enqueue_in;
@@ -195,12 +196,8 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<Refund>, StoreError> {
         "SELECT {COLUMNS} FROM refunds WHERE refund_transaction_id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode)
-    .transpose()
 }
 
 pub async fn of_original(db: &Db, original: &str) -> Result<Vec<Refund>, StoreError> {
@@ -209,12 +206,8 @@ pub async fn of_original(db: &Db, original: &str) -> Result<Vec<Refund>, StoreEr
          ORDER BY created_at, refund_transaction_id"
     ))
     .bind(original)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode)
-    .collect()
 }
 
 pub async fn refunded_amount(db: &Db, original: &str) -> Result<i64, StoreError> {
@@ -302,10 +295,6 @@ pub async fn by_status(
     .bind(status.as_str())
     .bind(created_before)
     .bind(limit)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode)
-    .collect()
 }

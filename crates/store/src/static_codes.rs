@@ -1,5 +1,6 @@
 //! Static payment codes and the payments made to them.
 
+use crate::error::FetchDecoded;
 use crate::error::{backend, unique_or_backend};
 use crate::ledger::post_in;
 use crate::outbox::enqueue_in;
@@ -178,12 +179,8 @@ pub async fn by_id(db: &Db, code_id: &str) -> Result<Option<StaticCode>, StoreEr
         "SELECT {CODE_COLUMNS} FROM static_codes WHERE code_id = $1"
     ))
     .bind(code_id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode_code)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode_code)
-    .transpose()
 }
 
 /// ACTIVE first (0 sorts before 1), then newest.
@@ -195,12 +192,8 @@ pub async fn by_pay_data(db: &Db, pay_data: &str) -> Result<Option<StaticCode>, 
         "SELECT {CODE_COLUMNS} FROM static_codes WHERE pay_data = $1 {ACTIVE_FIRST} LIMIT 1"
     ))
     .bind(pay_data)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode_code)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode_code)
-    .transpose()
 }
 
 pub async fn by_mch_order_id(
@@ -214,12 +207,8 @@ pub async fn by_mch_order_id(
     ))
     .bind(app_id)
     .bind(mch_order_id)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode_code)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode_code)
-    .collect()
 }
 
 pub async fn totals(db: &Db, code_id: &str) -> Result<CodeTotals, StoreError> {
@@ -385,12 +374,8 @@ pub async fn payments(
     .bind(mch_order_id)
     .bind(from_ms)
     .bind(to_ms)
-    .fetch_all(&db.reader)
+    .all_as(&db.reader, decode_payment)
     .await
-    .map_err(backend)?
-    .iter()
-    .map(decode_payment)
-    .collect()
 }
 
 pub async fn payment(db: &Db, transaction_id: &str) -> Result<Option<CodePayment>, StoreError> {
@@ -398,10 +383,6 @@ pub async fn payment(db: &Db, transaction_id: &str) -> Result<Option<CodePayment
         "SELECT {PAYMENT_COLUMNS} FROM code_payments WHERE transaction_id = $1"
     ))
     .bind(transaction_id)
-    .fetch_optional(&db.reader)
+    .optional_as(&db.reader, decode_payment)
     .await
-    .map_err(backend)?
-    .as_ref()
-    .map(decode_payment)
-    .transpose()
 }
