@@ -15,7 +15,9 @@ mod error;
 mod input;
 
 use clap::{Parser, Subcommand};
-use commands::{app, balance, client, demo, keys, ledger, notifications, payment, payout, serve};
+use commands::{
+    app, balance, client, demo, keys, ledger, notifications, payment, payout, report, serve,
+};
 use context::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +65,9 @@ enum Command {
     /// Payments with their notifications and delivery attempts.
     #[command(subcommand)]
     Payment(payment::PaymentCommand),
+    /// Report files for any app, and the platform-wide daily summary per channel.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Act as a merchant: signed calls to a running gateway, and a notification receiver.
     Client(client::ClientCommand),
     /// First steps: create a demo app and a sandbox payment on a running gateway.
@@ -106,6 +111,7 @@ fn main() -> ExitCode {
             Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
             Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
             Command::Payment(cmd) => payment::run(&ctx, cmd).await,
+            Command::Report(cmd) => report::run(&ctx, cmd).await,
             Command::Client(cmd) => client::run(&ctx, cmd).await,
             Command::Demo(args) => demo::run(&ctx, args).await,
         }

@@ -19,3 +19,4 @@ pub mod fields;
 pub mod payment;
 pub mod payout;
 pub mod refund;
+pub mod report;

@@ -9,6 +9,7 @@ pub mod open_api;
 pub mod ops;
 pub mod payments;
 pub mod payouts;
+pub mod reports;
 pub mod sandbox;
 pub mod state;
 pub mod wechat;
@@ -114,6 +115,10 @@ impl Gateway {
             Some(token) => token.clone(),
             None => keys::load_or_create_token(&config.data_dir.join("admin_token"))?,
         };
+        let report_secret = match &config.report_secret {
+            Some(secret) => secret.clone(),
+            None => keys::load_or_create_token(&config.data_dir.join("report_secret"))?,
+        };
         let state: SharedState = Arc::new(AppState {
             store,
             catalog: Arc::new(load_catalog(&config)?),
@@ -128,6 +133,8 @@ impl Gateway {
             rate: RateLimiter::default(),
             outbox_wake: Notify::new(),
             wechat_keys: Default::default(),
+            report_key: reports::LinkKey::new(report_secret.as_bytes()),
+            reports: Default::default(),
             config,
         });
         let (shutdown, stop) = watch::channel(false);
@@ -142,13 +149,14 @@ impl Gateway {
         });
         let dispatcher = tokio::spawn(workers::dispatcher::run(state.clone(), stop.clone()));
         let expiry = tokio::spawn(workers::expiry::run(state.clone(), stop.clone()));
-        let settlement = tokio::spawn(workers::payouts::run(state.clone(), stop));
+        let settlement = tokio::spawn(workers::payouts::run(state.clone(), stop.clone()));
+        let report_cleanup = tokio::spawn(reports::cleanup(state.clone(), stop));
         tracing::info!(%addr, base_url = %state.base_url, "sampan is listening");
         Ok(Gateway {
             state,
             addr,
             shutdown,
-            tasks: vec![server, dispatcher, expiry, settlement],
+            tasks: vec![server, dispatcher, expiry, settlement, report_cleanup],
         })
     }
 
@@ -170,6 +178,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(open_api::routes())
         .merge(sandbox::cashier_routes())
         .merge(admin::routes(state.clone()))
+        .route("/reports/{token}", get(reports::serve))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready));
     if state.config.sandbox {

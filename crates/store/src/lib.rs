@@ -14,11 +14,13 @@ mod outbox;
 mod payments;
 mod payouts;
 mod refunds;
+mod reports;
 mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
 use sampan_domain::outbox::{Attempt, Notification};
+use sampan_domain::report::{ReportPageQuery, ReportRow, SummaryRow};
 use sampan_domain::{
     App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Refund,
     RefundOutcome, RefundStatus, Store, StoreError,
@@ -328,6 +330,16 @@ impl Store for Db {
         limit: i64,
     ) -> Result<Vec<Refund>, StoreError> {
         refunds::by_status(self, status, created_before, limit).await
+    }
+
+    async fn report_page(&self, query: &ReportPageQuery) -> Result<Vec<ReportRow>, StoreError> {
+        reports::page(self, query).await
+    }
+    async fn daily_summary(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SummaryRow>, StoreError> {
+        reports::summary(self, from_ms, to_ms).await
+    }
+    async fn insert_payments(&self, payments: &[Payment]) -> Result<(), StoreError> {
+        reports::insert_payments(self, payments).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

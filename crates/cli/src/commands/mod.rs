@@ -10,4 +10,5 @@ pub mod listen;
 pub mod notifications;
 pub mod payment;
 pub mod payout;
+pub mod report;
 pub mod serve;
