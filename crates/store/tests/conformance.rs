@@ -1273,3 +1273,135 @@ async fn concurrent_partial_refunds_never_sum_above_the_original() {
     })
     .await;
 }
+
+// ---- reports (issue 7)
+
+#[tokio::test]
+async fn report_pages_walk_a_day_in_creation_order_without_gaps_or_repeats() {
+    use sampan_domain::report::{ReportPageQuery, ReportType};
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        db.insert_app(&app("a2")).await.unwrap();
+        // 25 payments, several sharing a created_at (ties break on transaction_id), some
+        // outside the window, another app's and another country's in it.
+        let mut batch = Vec::new();
+        for i in 0..25i64 {
+            batch.push(Payment {
+                created_at: 10_000 + (i / 3) * 100,
+                ..payment(&format!("C{:019}", 100 - i), "a1", &format!("M{i}"))
+            });
+        }
+        batch.push(Payment {
+            created_at: 9_999,
+            ..payment("C0000000000000000900", "a1", "early")
+        });
+        batch.push(Payment {
+            created_at: 20_000,
+            ..payment("C0000000000000000901", "a1", "late")
+        });
+        batch.push(Payment {
+            created_at: 10_000,
+            ..payment("C0000000000000000902", "a2", "other-app")
+        });
+        batch.push(Payment {
+            created_at: 10_000,
+            country: Country::ID,
+            amount: Money::new(10_000, Currency::IDR),
+            ..payment("C0000000000000000903", "a1", "other-country")
+        });
+        db.insert_payments(&batch).await.unwrap();
+        // A COMPLETE refund counts, a FAILED one does not.
+        let original = &batch[0];
+        db.settle_payment(
+            &original.transaction_id,
+            PaymentOutcome::Paid,
+            11_000,
+            &ZONE,
+        )
+        .await
+        .unwrap();
+        for (id, outcome) in [
+            ("R1", RefundOutcome::Completed),
+            ("R2", RefundOutcome::Failed(FailedCode::RefundFailed)),
+        ] {
+            let r = Refund {
+                refund_transaction_id: id.into(),
+                app_id: "a1".into(),
+                mch_refund_order_id: id.into(),
+                original_transaction_id: original.transaction_id.clone(),
+                country: Country::PH,
+                channel_code: original.channel_code.clone(),
+                amount: Money::new(1_500, Currency::PHP),
+                fee_refund: 0,
+                status: RefundStatus::Pending,
+                reason: None,
+                callback_url: "http://127.0.0.1:9/r".into(),
+                created_at: 12_000,
+                settle_at: None,
+                finished_at: None,
+                failure: None,
+            };
+            db.insert_refund(&r, 12_000).await.unwrap();
+            db.settle_refund(id, outcome, 12_500, &ZONE, None)
+                .await
+                .unwrap();
+        }
+        let mut query = ReportPageQuery {
+            app_id: "a1".into(),
+            country: Country::PH,
+            kind: ReportType::Payments,
+            from_ms: 10_000,
+            to_ms: 20_000,
+            after: None,
+            limit: 4,
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = db.report_page(&query).await.unwrap();
+            assert!(page.len() <= 4);
+            let Some(last) = page.last() else { break };
+            query.after = Some(last.cursor());
+            seen.extend(page);
+        }
+        let mut want: Vec<(i64, String)> = batch[..25]
+            .iter()
+            .map(|p| (p.created_at, p.transaction_id.clone()))
+            .collect();
+        want.sort();
+        let got: Vec<(i64, String)> = seen
+            .iter()
+            .map(|r| (r.created_at, r.transaction_id.clone()))
+            .collect();
+        assert_eq!(got, want);
+        let first = seen
+            .iter()
+            .find(|r| r.transaction_id == original.transaction_id)
+            .unwrap();
+        assert_eq!(first.refunded, Some(1_500));
+        assert_eq!(first.status, PaymentStatus::Completed);
+        assert!(seen
+            .iter()
+            .filter(|r| r.transaction_id != original.transaction_id)
+            .all(|r| r.refunded == Some(0)));
+
+        // The daily summary: per kind, country, channel and status, every app.
+        let summary = db.daily_summary(10_000, 20_000).await.unwrap();
+        let row = |kind: &str, country: &str, status: &str| {
+            summary
+                .iter()
+                .find(|r| r.kind == kind && r.country == country && r.status == status)
+                .cloned()
+        };
+        let pending = row("PAYMENT", "PH", "PENDING").unwrap();
+        assert_eq!(
+            (pending.count, pending.amount, pending.fee),
+            (25, 250_000, 5_000)
+        );
+        let done = row("PAYMENT", "PH", "COMPLETED").unwrap();
+        assert_eq!((done.count, done.amount), (1, 10_000));
+        assert_eq!(row("PAYMENT", "ID", "PENDING").unwrap().count, 1);
+        assert_eq!(row("REFUND", "PH", "COMPLETE").unwrap().amount, 1_500);
+        assert_eq!(row("REFUND", "PH", "FAILED").unwrap().count, 1);
+    })
+    .await;
+}
