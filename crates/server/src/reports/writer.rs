@@ -119,16 +119,18 @@ const SHEET_ROWS: u32 = 1_048_576;
 
 enum Sink {
     Csv(BufWriter<File>),
-    Xlsx {
-        path: PathBuf,
-        workbook: Box<Workbook>,
-        sheet: usize,
-        row: u32,
-        money: Format,
-        date: Format,
-        bold: Format,
-        started: bool,
-    },
+    Xlsx(Box<XlsxSink>),
+}
+
+struct XlsxSink {
+    path: PathBuf,
+    workbook: Workbook,
+    sheet: usize,
+    row: u32,
+    money: Format,
+    date: Format,
+    bold: Format,
+    started: bool,
 }
 
 /// Writes one report file as rows arrive.
@@ -155,7 +157,7 @@ impl ReportWriter {
         let sink = match format {
             ReportFormat::Csv => Sink::Csv(BufWriter::with_capacity(1 << 16, File::create(path)?)),
             ReportFormat::Xlsx => {
-                let mut workbook = Box::new(Workbook::new());
+                let mut workbook = Workbook::new();
                 workbook.set_tempdir(tmp_dir)?;
                 let money = Format::new().set_num_format(match currency.decimals() {
                     0 => "#,##0",
@@ -163,7 +165,7 @@ impl ReportWriter {
                 });
                 let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
                 let bold = Format::new().set_bold();
-                Sink::Xlsx {
+                Sink::Xlsx(Box::new(XlsxSink {
                     path: path.to_path_buf(),
                     workbook,
                     sheet: 0,
@@ -172,7 +174,7 @@ impl ReportWriter {
                     date,
                     bold,
                     started: false,
-                }
+                }))
             }
         };
         let mut writer = ReportWriter {
@@ -193,14 +195,15 @@ impl ReportWriter {
             Sink::Csv(out) => {
                 write_csv_line(out, headers.iter().map(|h| std::borrow::Cow::Borrowed(*h)))?;
             }
-            Sink::Xlsx {
-                workbook,
-                sheet,
-                row,
-                bold,
-                started,
-                ..
-            } => {
+            Sink::Xlsx(x) => {
+                let XlsxSink {
+                    workbook,
+                    sheet,
+                    row,
+                    bold,
+                    started,
+                    ..
+                } = &mut **x;
                 if *started {
                     *sheet += 1;
                 }
@@ -235,8 +238,8 @@ impl ReportWriter {
     }
 
     fn write_cells(&mut self, cells: &[Cell<'_>]) -> Result<(), WriteError> {
-        if let Sink::Xlsx { row, .. } = &self.sink {
-            if *row >= SHEET_ROWS {
+        if let Sink::Xlsx(x) = &self.sink {
+            if x.row >= SHEET_ROWS {
                 self.start_sheet()?;
             }
         }
@@ -255,14 +258,15 @@ impl ReportWriter {
                     Cell::Empty => std::borrow::Cow::Borrowed(""),
                 }),
             )?,
-            Sink::Xlsx {
-                workbook,
-                sheet,
-                row,
-                money,
-                date,
-                ..
-            } => {
+            Sink::Xlsx(x) => {
+                let XlsxSink {
+                    workbook,
+                    sheet,
+                    row,
+                    money,
+                    date,
+                    ..
+                } = &mut **x;
                 let ws = workbook.worksheet_from_index(*sheet)?;
                 let scale = 10f64.powi(currency.decimals() as i32);
                 for (c, cell) in cells.iter().enumerate() {
@@ -308,9 +312,7 @@ impl ReportWriter {
                 out.flush()?;
                 out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             }
-            Sink::Xlsx {
-                mut workbook, path, ..
-            } => workbook.save(&path)?,
+            Sink::Xlsx(mut x) => x.workbook.save(&x.path)?,
         }
         Ok(self.rows)
     }
