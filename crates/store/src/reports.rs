@@ -1,7 +1,7 @@
 //! Report pages (keyset pagination), the daily summary, and bulk payment loads.
 
 use crate::error::{backend, unique_or_backend};
-use crate::Db;
+use crate::{Db, Dialect};
 use sampan_domain::payment::{Payment, PaymentStatus};
 use sampan_domain::report::{ReportPageQuery, ReportRow, ReportType, SummaryRow};
 use sampan_domain::{Money, StoreError, UniqueKey};
@@ -18,7 +18,7 @@ const PAYMENT_PAGE: &str = "SELECT p.transaction_id, p.mch_order_id, p.channel_c
         AS BIGINT) AS refunded \
     FROM payments p \
     WHERE p.app_id = $1 AND p.country = $2 AND p.created_at >= $3 AND p.created_at < $4 \
-    AND p.created_at >= $5 AND (p.created_at > $5 OR p.transaction_id > $6) \
+    AND {KEYSET} \
     ORDER BY p.created_at, p.transaction_id LIMIT $7";
 
 const PAYOUT_PAGE: &str = "SELECT p.transaction_id, p.mch_order_id, \
@@ -26,12 +26,19 @@ const PAYOUT_PAGE: &str = "SELECT p.transaction_id, p.mch_order_id, \
     p.created_at, p.finished_at, p.failed_code, CAST(NULL AS BIGINT) AS refunded \
     FROM payouts p \
     WHERE p.app_id = $1 AND p.country = $2 AND p.created_at >= $3 AND p.created_at < $4 \
-    AND p.created_at >= $5 AND (p.created_at > $5 OR p.transaction_id > $6) \
+    AND {KEYSET} \
     ORDER BY p.created_at, p.transaction_id LIMIT $7";
 
-// `created_at >= $5` repeats what the keyset condition implies so that both backends start
-// the index range scan at the cursor instead of at midnight (without it every page re-reads
-// the day from its start: quadratic in the size of the day).
+/// Rows strictly after the cursor `($5, $6)`. On PostgreSQL `created_at >= $5` repeats what
+/// the condition implies so that the index range scan starts at the cursor instead of at
+/// midnight (without it every page re-reads the day from its start: 53 s instead of 7 s for a
+/// million rows). SQLite's planner does better with the plain form (11 s against 27 s).
+fn keyset(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "(p.created_at > $5 OR (p.created_at = $5 AND p.transaction_id > $6))",
+        Dialect::Postgres => "p.created_at >= $5 AND (p.created_at > $5 OR p.transaction_id > $6)",
+    }
+}
 
 fn decode(row: &AnyRow, q: &ReportPageQuery) -> Result<ReportRow, StoreError> {
     let status: String = row.try_get("status").map_err(backend)?;
@@ -67,7 +74,8 @@ pub async fn page(db: &Db, q: &ReportPageQuery) -> Result<Vec<ReportRow>, StoreE
         Some(c) => (c.created_at, c.transaction_id.as_str()),
         None => (q.from_ms - 1, ""),
     };
-    let rows = sqlx::query(sql)
+    let sql = sql.replace("{KEYSET}", keyset(db.dialect));
+    let rows = sqlx::query(&sql)
         .bind(&q.app_id)
         .bind(q.country.code())
         .bind(q.from_ms)
