@@ -16,7 +16,7 @@ mod input;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    app, balance, client, demo, keys, ledger, notifications, payment, payout, refund, serve,
+    app, balance, client, demo, keys, ledger, notifications, payment, payout, refund, report, serve,
 };
 use context::Context;
 use std::path::PathBuf;
@@ -68,6 +68,9 @@ enum Command {
     /// Payments with their notifications and delivery attempts.
     #[command(subcommand)]
     Payment(payment::PaymentCommand),
+    /// Report files for any app, and the platform-wide daily summary per channel.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Act as a merchant: signed calls to a running gateway, and a notification receiver.
     Client(client::ClientCommand),
     /// First steps: create a demo app and a sandbox payment on a running gateway.
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
             Command::Ledger(cmd) => ledger::run(&ctx, cmd).await,
             Command::Notifications(cmd) => notifications::run(&ctx, cmd).await,
             Command::Payment(cmd) => payment::run(&ctx, cmd).await,
+            Command::Report(cmd) => report::run(&ctx, cmd).await,
             Command::Client(cmd) => client::run(&ctx, cmd).await,
             Command::Demo(args) => demo::run(&ctx, args).await,
         }

@@ -757,3 +757,87 @@ fn operators_list_and_cancel_refunds() {
         assert!(run.stderr.starts_with("error: "), "{run:?}");
     }
 }
+
+#[test]
+fn operators_write_report_files_and_daily_summaries() {
+    let s = Scratch::new();
+    let created = s.ok(&["app", "create", "--name", "Corner Shop"]);
+    let app_id = field(&created, "app id").to_string();
+    let out = s.path().join("report.csv");
+    let printed = s.ok(&[
+        "report",
+        "download",
+        "--app",
+        &app_id,
+        "--country",
+        "PH",
+        "--date",
+        "2026-11-27",
+        "--type",
+        "2",
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("0 transactions"), "{printed}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert!(
+        lines[0].starts_with("transactionId,mchOrderId,channelCode,amount"),
+        "{text}"
+    );
+    assert_eq!(lines[1], "TOTAL,0,,0.00,0.00,PENDING,,,,,0.00");
+    let xlsx = s.path().join("report.xlsx");
+    s.ok(&[
+        "report",
+        "download",
+        "--app",
+        &app_id,
+        "--country",
+        "ID",
+        "--date",
+        "2026-11-27",
+        "--type",
+        "1",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an XLSX is a zip"
+    );
+    let bad = s.run(&[
+        "report",
+        "download",
+        "--app",
+        &app_id,
+        "--country",
+        "PH",
+        "--date",
+        "2026-11-27",
+        "--type",
+        "3",
+        "--out",
+        "x.csv",
+    ]);
+    assert_ne!(bad.code, 0, "{}", bad.stderr);
+    let missing = s.run(&[
+        "report",
+        "download",
+        "--app",
+        "nope",
+        "--country",
+        "PH",
+        "--date",
+        "2026-11-27",
+        "--type",
+        "2",
+        "--out",
+        "x.csv",
+    ]);
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("no app"), "{}", missing.stderr);
+    let summary = s.ok(&["report", "summary", "--date", "2026-11-27"]);
+    assert!(summary.contains("no transactions"), "{summary}");
+}

@@ -9,6 +9,7 @@ use sampan_protocol::payment::{
 };
 use sampan_protocol::payout::{PayoutCheck, PayoutCheckData, PayoutTransfer, PayoutTransferData};
 use sampan_protocol::refund::{RefundCreate, RefundCreateData, RefundData, RefundList};
+use sampan_protocol::report::ReportData;
 use sampan_protocol::static_code::{
     StaticCancel, StaticCodeData, StaticDetail, StaticDetailData, StaticGenerate, StaticList,
     StaticPaymentItem,
@@ -277,6 +278,29 @@ impl Client {
             timestamp: now_ms(),
         };
         self.call("/open-api/account/balance", &param).await
+    }
+}
+
+impl Client {
+    /// `/open-api/report/download`: `trans_type` 1 payouts, 2 payments; `format` `xlsx`
+    /// (default) or `csv`.
+    pub async fn report_download(
+        &self,
+        country_code: &str,
+        trans_date: &str,
+        trans_type: i64,
+        format: Option<&str>,
+    ) -> Result<Answer<ReportData>, ClientError> {
+        let mut param = serde_json::json!({
+            "countryCode": country_code,
+            "transDate": trans_date,
+            "transType": trans_type,
+            "timestamp": now_ms(),
+        });
+        if let Some(format) = format {
+            param["format"] = Value::from(format);
+        }
+        self.call("/open-api/report/download", &param).await
     }
 }
 

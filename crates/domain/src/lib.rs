@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod payment;
 pub mod payout;
 pub mod refund;
+pub mod report;
 pub mod static_code;
 pub mod store;
 pub mod time;

@@ -7,6 +7,7 @@ use crate::outbox::{Attempt, Notification};
 use crate::payment::{Payment, PaymentOutcome, TransitionError};
 use crate::payout::{Payout, PayoutOutcome, PayoutStatus};
 use crate::refund::{Refund, RefundOutcome, RefundStatus};
+use crate::report::{ReportPageQuery, ReportRow, SummaryRow};
 use crate::static_code::{CodePayment, CodeRefusal, CodeTotals, IncomingPayment, StaticCode};
 use crate::time::DisplayZone;
 use async_trait::async_trait;
@@ -209,6 +210,17 @@ pub trait Store: Send + Sync + 'static {
         to_ms: i64,
     ) -> Result<Vec<CodePayment>, StoreError>;
     async fn code_payment(&self, transaction_id: &str) -> Result<Option<CodePayment>, StoreError>;
+
+    // ---- reports
+    /// One page of a report, in `(created_at, transaction_id)` order, strictly after
+    /// `query.after`.
+    async fn report_page(&self, query: &ReportPageQuery) -> Result<Vec<ReportRow>, StoreError>;
+    /// Payments, payouts and refunds created in `[from_ms, to_ms)`, per kind, country,
+    /// channel and status.
+    async fn daily_summary(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SummaryRow>, StoreError>;
+    /// Inserts many payments in one transaction, as they are (bulk loads and benchmarks; no
+    /// ledger entries, no notifications).
+    async fn insert_payments(&self, payments: &[Payment]) -> Result<(), StoreError>;
 
     // ---- ledger
     async fn balance(&self, account: &Account) -> Result<i64, StoreError>;

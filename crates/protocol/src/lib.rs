@@ -19,4 +19,5 @@ pub mod fields;
 pub mod payment;
 pub mod payout;
 pub mod refund;
+pub mod report;
 pub mod static_code;

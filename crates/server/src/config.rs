@@ -55,6 +55,13 @@ pub struct Config {
     /// Header carrying the client address when sampan runs behind a reverse proxy
     /// (e.g. `X-Forwarded-For`; its last entry is used). Unset: the socket peer address.
     pub client_ip_header: Option<String>,
+    /// How long a report download link works.
+    pub report_link_ttl_secs: u64,
+    /// Where report files are built; default `<data_dir>/reports`.
+    pub reports_dir: Option<PathBuf>,
+    /// Secret that signs report links; default: generated into `<data_dir>/report_secret`.
+    /// Every node of a deployment needs the same one.
+    pub report_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -86,6 +93,9 @@ impl Default for Config {
             catalog_file: None,
             platform_key_file: None,
             client_ip_header: None,
+            report_link_ttl_secs: 3600,
+            reports_dir: None,
+            report_secret: None,
         }
     }
 }
@@ -141,6 +151,11 @@ impl Config {
                 "timestamp_window_secs must be positive".into(),
             ));
         }
+        if self.report_link_ttl_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "report_link_ttl_secs must be positive".into(),
+            ));
+        }
         if self.notify_concurrency == 0 {
             return Err(ConfigError::Invalid(
                 "notify_concurrency must be positive".into(),
@@ -176,6 +191,12 @@ impl Config {
                 .map(|ms| Duration::from_millis(*ms))
                 .collect(),
         }
+    }
+
+    pub fn reports_dir(&self) -> PathBuf {
+        self.reports_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("reports"))
     }
 
     pub fn platform_key_path(&self) -> PathBuf {

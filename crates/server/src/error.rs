@@ -142,6 +142,31 @@ pub fn success<T: serde::Serialize>(data: T) -> Response {
 
 pub type ApiResult = Result<Response, ApiError>;
 
+/// Why a report download link (`/reports/{token}`) did not hand out its file. These links are
+/// fetched by browsers and scripts, not by the signed API, so they answer in HTTP statuses.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportLinkError {
+    #[error(transparent)]
+    Link(#[from] crate::reports::LinkError),
+    /// The file is still being built; ask again after this many seconds.
+    #[error("the report is being prepared")]
+    NotReady(u64),
+}
+
+impl IntoResponse for ReportLinkError {
+    fn into_response(self) -> Response {
+        match self {
+            ReportLinkError::Link(e) => (StatusCode::FORBIDDEN, format!("{e}\n")).into_response(),
+            ReportLinkError::NotReady(secs) => (
+                StatusCode::NOT_FOUND,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                "the report is being prepared; try again shortly\n",
+            )
+                .into_response(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

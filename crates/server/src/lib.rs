@@ -11,6 +11,7 @@ pub mod ops;
 pub mod payments;
 pub mod payouts;
 pub mod refunds;
+pub mod reports;
 pub mod sandbox;
 pub mod state;
 pub mod static_codes;
@@ -117,6 +118,10 @@ impl Gateway {
             Some(token) => token.clone(),
             None => keys::load_or_create_token(&config.data_dir.join("admin_token"))?,
         };
+        let report_secret = match &config.report_secret {
+            Some(secret) => secret.clone(),
+            None => keys::load_or_create_token(&config.data_dir.join("report_secret"))?,
+        };
         let state: SharedState = Arc::new(AppState {
             store,
             catalog: Arc::new(load_catalog(&config)?),
@@ -132,6 +137,8 @@ impl Gateway {
             outbox_wake: Notify::new(),
             metrics: metrics::Metrics::default(),
             wechat_keys: Default::default(),
+            report_key: reports::LinkKey::new(report_secret.as_bytes()),
+            reports: Default::default(),
             config,
         });
         let (shutdown, stop) = watch::channel(false);
@@ -147,13 +154,21 @@ impl Gateway {
         let dispatcher = tokio::spawn(workers::dispatcher::run(state.clone(), stop.clone()));
         let expiry = tokio::spawn(workers::expiry::run(state.clone(), stop.clone()));
         let settlement = tokio::spawn(workers::payouts::run(state.clone(), stop.clone()));
-        let refunds = tokio::spawn(workers::refunds::run(state.clone(), stop));
+        let refunds = tokio::spawn(workers::refunds::run(state.clone(), stop.clone()));
+        let report_cleanup = tokio::spawn(reports::cleanup(state.clone(), stop));
         tracing::info!(%addr, base_url = %state.base_url, "sampan is listening");
         Ok(Gateway {
             state,
             addr,
             shutdown,
-            tasks: vec![server, dispatcher, expiry, settlement, refunds],
+            tasks: vec![
+                server,
+                dispatcher,
+                expiry,
+                settlement,
+                refunds,
+                report_cleanup,
+            ],
         })
     }
 
@@ -175,6 +190,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(open_api::routes())
         .merge(sandbox::cashier_routes())
         .merge(admin::routes(state.clone()))
+        .route("/reports/{token}", get(reports::serve))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready));
     if state.config.sandbox {
@@ -212,7 +228,11 @@ async fn metrics(State(state): State<SharedState>) -> Response {
 async fn access_log(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let mut path = req.uri().path().to_string();
+    if path.starts_with("/reports/") {
+        // A report link is a bearer credential until it expires: keep it out of the logs.
+        path = "/reports/…".to_string();
+    }
     let route = req
         .extensions()
         .get::<MatchedPath>()

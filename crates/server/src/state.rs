@@ -31,6 +31,10 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// WeChat merchant keys of bound appids (for `paySign`).
     pub wechat_keys: crate::wechat::KeyCache,
+    /// Signs report download links.
+    pub report_key: crate::reports::LinkKey,
+    /// Report files being built on this node.
+    pub reports: crate::reports::ReportJobs,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -14,12 +14,14 @@ mod outbox;
 mod payments;
 mod payouts;
 mod refunds;
+mod reports;
 mod static_codes;
 mod wechat;
 
 use async_trait::async_trait;
 use sampan_domain::ledger::{Account, JournalEntry, LedgerReport};
 use sampan_domain::outbox::{Attempt, Notification};
+use sampan_domain::report::{ReportPageQuery, ReportRow, SummaryRow};
 use sampan_domain::static_code::{CodePayment, CodeTotals, IncomingPayment, StaticCode};
 use sampan_domain::{
     App, DisplayZone, Payment, PaymentOutcome, Payout, PayoutOutcome, PayoutStatus, Refund,
@@ -383,6 +385,16 @@ impl Store for Db {
     }
     async fn code_payment(&self, transaction_id: &str) -> Result<Option<CodePayment>, StoreError> {
         static_codes::payment(self, transaction_id).await
+    }
+
+    async fn report_page(&self, query: &ReportPageQuery) -> Result<Vec<ReportRow>, StoreError> {
+        reports::page(self, query).await
+    }
+    async fn daily_summary(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SummaryRow>, StoreError> {
+        reports::summary(self, from_ms, to_ms).await
+    }
+    async fn insert_payments(&self, payments: &[Payment]) -> Result<(), StoreError> {
+        reports::insert_payments(self, payments).await
     }
 
     async fn balance(&self, account: &Account) -> Result<i64, StoreError> {

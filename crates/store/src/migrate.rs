@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_wechat.sql")),
     (4, include_str!("../migrations/0004_static_codes.sql")),
     (5, include_str!("../migrations/0005_refunds.sql")),
+    (6, include_str!("../migrations/0006_reports.sql")),
 ];
 
 impl Db {

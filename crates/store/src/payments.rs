@@ -11,7 +11,8 @@ use sampan_protocol::codes::FailedCode;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const COLUMNS: &str = "transaction_id, app_id, mch_order_id, country, currency, channel_code, \
+pub(crate) const COLUMNS: &str =
+    "transaction_id, app_id, mch_order_id, country, currency, channel_code, \
     channel_type, amount, fee, status, customer_name, email, mobile, remark, notify_url, \
     redirect_url, pay_data, created_at, expires_at, finished_at, failed_code";
 

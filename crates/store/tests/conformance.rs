@@ -1530,3 +1530,210 @@ async fn codes_past_their_expiry_are_swept_and_can_be_replaced() {
     })
     .await;
 }
+
+// ---- reports (issue 7)
+
+#[tokio::test]
+async fn report_pages_walk_a_day_in_creation_order_without_gaps_or_repeats() {
+    use sampan_domain::report::{ReportPageQuery, ReportType};
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        db.insert_app(&app("a2")).await.unwrap();
+        // 25 payments, several sharing a created_at (ties break on transaction_id), some
+        // outside the window, another app's and another country's in it.
+        let mut batch = Vec::new();
+        for i in 0..25i64 {
+            batch.push(Payment {
+                created_at: 10_000 + (i / 3) * 100,
+                ..payment(&format!("C{:019}", 100 - i), "a1", &format!("M{i}"))
+            });
+        }
+        batch.push(Payment {
+            created_at: 9_999,
+            ..payment("C0000000000000000900", "a1", "early")
+        });
+        batch.push(Payment {
+            created_at: 20_000,
+            ..payment("C0000000000000000901", "a1", "late")
+        });
+        batch.push(Payment {
+            created_at: 10_000,
+            ..payment("C0000000000000000902", "a2", "other-app")
+        });
+        batch.push(Payment {
+            created_at: 10_000,
+            country: Country::ID,
+            amount: Money::new(10_000, Currency::IDR),
+            ..payment("C0000000000000000903", "a1", "other-country")
+        });
+        db.insert_payments(&batch).await.unwrap();
+        // A COMPLETE refund counts, a FAILED one does not.
+        let original = &batch[0];
+        db.settle_payment(
+            &original.transaction_id,
+            PaymentOutcome::Paid,
+            11_000,
+            &ZONE,
+        )
+        .await
+        .unwrap();
+        for (id, outcome) in [
+            ("R1", RefundOutcome::Completed),
+            ("R2", RefundOutcome::Failed(FailedCode::RefundFailed)),
+        ] {
+            let r = Refund {
+                refund_transaction_id: id.into(),
+                app_id: "a1".into(),
+                mch_refund_order_id: id.into(),
+                original_transaction_id: original.transaction_id.clone(),
+                country: Country::PH,
+                channel_code: original.channel_code.clone(),
+                amount: Money::new(1_500, Currency::PHP),
+                fee_refund: 0,
+                status: RefundStatus::Pending,
+                reason: None,
+                callback_url: "http://127.0.0.1:9/r".into(),
+                created_at: 12_000,
+                settle_at: None,
+                finished_at: None,
+                failure: None,
+            };
+            db.insert_refund(&r, 12_000).await.unwrap();
+            db.settle_refund(id, outcome, 12_500, &ZONE, None)
+                .await
+                .unwrap();
+        }
+        let mut query = ReportPageQuery {
+            app_id: "a1".into(),
+            country: Country::PH,
+            kind: ReportType::Payments,
+            from_ms: 10_000,
+            to_ms: 20_000,
+            after: None,
+            limit: 4,
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = db.report_page(&query).await.unwrap();
+            assert!(page.len() <= 4);
+            let Some(last) = page.last() else { break };
+            query.after = Some(last.cursor());
+            seen.extend(page);
+        }
+        let mut want: Vec<(i64, String)> = batch[..25]
+            .iter()
+            .map(|p| (p.created_at, p.transaction_id.clone()))
+            .collect();
+        want.sort();
+        let got: Vec<(i64, String)> = seen
+            .iter()
+            .map(|r| (r.created_at, r.transaction_id.clone()))
+            .collect();
+        assert_eq!(got, want);
+        let first = seen
+            .iter()
+            .find(|r| r.transaction_id == original.transaction_id)
+            .unwrap();
+        assert_eq!(first.refunded, Some(1_500));
+        assert_eq!(first.status, PaymentStatus::Completed);
+        assert!(seen
+            .iter()
+            .filter(|r| r.transaction_id != original.transaction_id)
+            .all(|r| r.refunded == Some(0)));
+
+        // The daily summary: per kind, country, channel and status, every app.
+        let summary = db.daily_summary(10_000, 20_000).await.unwrap();
+        let row = |kind: &str, country: &str, status: &str| {
+            summary
+                .iter()
+                .find(|r| r.kind == kind && r.country == country && r.status == status)
+                .cloned()
+        };
+        let pending = row("PAYMENT", "PH", "PENDING").unwrap();
+        assert_eq!(
+            (pending.count, pending.amount, pending.fee),
+            (25, 250_000, 5_000)
+        );
+        let done = row("PAYMENT", "PH", "COMPLETED").unwrap();
+        assert_eq!((done.count, done.amount), (1, 10_000));
+        assert_eq!(row("PAYMENT", "ID", "PENDING").unwrap().count, 1);
+        assert_eq!(row("REFUND", "PH", "COMPLETE").unwrap().amount, 1_500);
+        assert_eq!(row("REFUND", "PH", "FAILED").unwrap().count, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn payments_to_static_codes_appear_in_payment_reports_and_the_summary() {
+    use sampan_domain::report::{ReportCursor, ReportPageQuery, ReportType};
+    each_backend(|db, _| async move {
+        db.insert_app(&app("a1")).await.unwrap();
+        // A dynamic order on ID_BCA_VA and a payment to a static BCA code, interleaved in time.
+        let dynamic = |id: &str, at: i64| Payment {
+            created_at: at,
+            country: Country::ID,
+            channel_code: "ID_BCA_VA".into(),
+            amount: Money::new(50_000, Currency::IDR),
+            ..payment(id, "a1", &format!("DYN-{id}"))
+        };
+        db.insert_payments(&[
+            dynamic("C0000000000000000001", 10_000),
+            dynamic("C0000000000000000003", 11_000),
+        ])
+        .await
+        .unwrap();
+        db.insert_static_code(&code("S1", "a1", "BILL", "3935800000000001"), 1_000)
+            .await
+            .unwrap();
+        db.pay_static_code(
+            "S1",
+            &incoming("C0000000000000000002", 20_000),
+            10_500,
+            &ZONE,
+        )
+        .await
+        .unwrap();
+        let mut query = ReportPageQuery {
+            app_id: "a1".into(),
+            country: Country::ID,
+            kind: ReportType::Payments,
+            from_ms: 0,
+            to_ms: 20_000,
+            after: None,
+            limit: 2,
+        };
+        let first = db.report_page(&query).await.unwrap();
+        let last = first.last().unwrap();
+        query.after = Some(ReportCursor {
+            created_at: last.created_at,
+            transaction_id: last.transaction_id.clone(),
+        });
+        let second = db.report_page(&query).await.unwrap();
+        let ids: Vec<_> = first
+            .iter()
+            .chain(&second)
+            .map(|r| (r.transaction_id.as_str(), r.mch_order_id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("C0000000000000000001", "DYN-C0000000000000000001"),
+                ("C0000000000000000002", "BILL"),
+                ("C0000000000000000003", "DYN-C0000000000000000003"),
+            ]
+        );
+        let summary = db.daily_summary(0, 20_000).await.unwrap();
+        let bca: Vec<_> = summary
+            .iter()
+            .filter(|r| r.kind == "PAYMENT" && r.channel == "ID_BCA_VA")
+            .collect();
+        // one row per channel and status, whichever kind of payment
+        assert_eq!(
+            bca.iter()
+                .map(|r| (r.status.as_str(), r.count, r.amount))
+                .collect::<Vec<_>>(),
+            [("COMPLETED", 1, 20_000), ("PENDING", 2, 100_000)]
+        );
+    })
+    .await;
+}

@@ -11,4 +11,5 @@ pub mod notifications;
 pub mod payment;
 pub mod payout;
 pub mod refund;
+pub mod report;
 pub mod serve;

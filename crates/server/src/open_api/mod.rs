@@ -18,6 +18,7 @@ use sampan_domain::Country;
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/open-api/account/balance", post(account::balance))
+        .route("/open-api/report/download", post(crate::reports::download))
         .route(
             "/open-api/{country}/payment/generate",
             post(payments::generate),
