@@ -82,6 +82,17 @@ impl Fields {
             .ok_or_else(|| ParamError::new(name, "is required"))
     }
 
+    /// The lookup key of a status query: `mchOrderId`, `transactionId` (extension), or both;
+    /// one of them is required.
+    pub fn order_or_transaction_id(&self) -> Result<(Option<String>, Option<String>), ParamError> {
+        let mch_order_id = self.opt_str("mchOrderId", 32)?;
+        let transaction_id = self.opt_str("transactionId", 32)?;
+        if mch_order_id.is_none() && transaction_id.is_none() {
+            return Err(ParamError::new("mchOrderId", "is required"));
+        }
+        Ok((mch_order_id, transaction_id))
+    }
+
     /// An integer sent as a JSON number or a string of digits (both appear in the docs).
     pub fn opt_int(&self, name: &str) -> Result<Option<i64>, ParamError> {
         let not_int = || ParamError::new(name, "must be an integer");

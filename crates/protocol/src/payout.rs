@@ -266,11 +266,7 @@ pub struct PayoutCheck {
 
 impl PayoutCheck {
     pub fn from_fields(f: &Fields, timestamp: i64) -> Result<Self, ParamError> {
-        let mch_order_id = f.opt_str("mchOrderId", 32)?;
-        let transaction_id = f.opt_str("transactionId", 32)?;
-        if mch_order_id.is_none() && transaction_id.is_none() {
-            return Err(ParamError::new("mchOrderId", "is required"));
-        }
+        let (mch_order_id, transaction_id) = f.order_or_transaction_id()?;
         Ok(PayoutCheck {
             mch_order_id,
             transaction_id,

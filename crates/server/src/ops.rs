@@ -344,10 +344,7 @@ pub async fn change_balance(
     if reason.is_empty() || reason.chars().count() > 64 {
         return Err(OpsError::Invalid("reason must be 1-64 characters".into()));
     }
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 512 {
-        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
-    }
+    let note = operator_note(note)?;
     let now = now_ms();
     let reference = format!("{}-{app_id}-{now}", kind.as_str());
     let entry = operator_entry(
@@ -412,13 +409,7 @@ pub async fn list_payouts(
                 "unknown status {status:?} (PENDING, COMPLETED or FAILED)"
             ))
         })?;
-    if min_age_secs < 0 {
-        return Err(OpsError::Invalid("age must not be negative".into()));
-    }
-    if !(1..=10_000).contains(&limit) {
-        return Err(OpsError::Invalid("limit must be 1-10000".into()));
-    }
-    let before = now_ms().saturating_sub(min_age_secs.saturating_mul(1000));
+    let before = created_before(min_age_secs, limit)?;
     Ok(store.payouts_by_status(status, before, limit).await?)
 }
 
@@ -432,17 +423,7 @@ pub async fn payout_details(
         return Ok(None);
     };
     let mut view = payout_view(&payout, zone);
-    let mut notifications = Vec::new();
-    for n in store.notifications_for(transaction_id).await? {
-        notifications.push(serde_json::json!({
-            "id": n.id,
-            "event": n.event,
-            "url": n.url,
-            "status": n.status.as_str(),
-            "attempts": store.attempts(n.id).await?.len(),
-        }));
-    }
-    view["notifications"] = serde_json::Value::Array(notifications);
+    view["notifications"] = notification_summaries(store, transaction_id).await?;
     Ok(Some(view))
 }
 
@@ -462,13 +443,9 @@ pub async fn force_settle_payout(
     outcome: ForcedOutcome,
     note: &str,
 ) -> Result<sampan_domain::Payout, OpsError> {
-    use sampan_domain::payment::TransitionError;
     use sampan_domain::PayoutOutcome;
     use sampan_protocol::FailedCode;
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 512 {
-        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
-    }
+    let note = operator_note(note)?;
     let outcome = match outcome {
         ForcedOutcome::Complete => PayoutOutcome::Completed,
         ForcedOutcome::Fail(None) => PayoutOutcome::Failed(FailedCode::ChannelRejected),
@@ -478,17 +455,10 @@ pub async fn force_settle_payout(
         ),
     };
     let memo = format!("forced by operator: {note}");
-    match store
+    store
         .settle_payout(transaction_id, outcome, now_ms(), zone, Some(&memo))
         .await
-    {
-        Ok(p) => Ok(p),
-        Err(StoreError::NotFound) => Err(OpsError::NotFound(format!("no payout {transaction_id}"))),
-        Err(StoreError::Transition(TransitionError::AlreadyFinal(s))) => Err(OpsError::Invalid(
-            format!("payout {transaction_id} is already {s}"),
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .map_err(|e| forced_settlement_error(e, "payout", transaction_id))
 }
 
 // ------------------------------------------------------------------ refunds
@@ -522,13 +492,7 @@ pub async fn list_refunds(
                 "unknown status {status:?} (PENDING, COMPLETE, FAILED or CANCEL)"
             ))
         })?;
-    if min_age_secs < 0 {
-        return Err(OpsError::Invalid("age must not be negative".into()));
-    }
-    if !(1..=10_000).contains(&limit) {
-        return Err(OpsError::Invalid("limit must be 1-10000".into()));
-    }
-    let before = now_ms().saturating_sub(min_age_secs.saturating_mul(1000));
+    let before = created_before(min_age_secs, limit)?;
     Ok(store.refunds_by_status(status, before, limit).await?)
 }
 
@@ -542,17 +506,7 @@ pub async fn refund_details(
         return Ok(None);
     };
     let mut view = refund_view(&refund, zone);
-    let mut notifications = Vec::new();
-    for n in store.notifications_for(refund_transaction_id).await? {
-        notifications.push(serde_json::json!({
-            "id": n.id,
-            "event": n.event,
-            "url": n.url,
-            "status": n.status.as_str(),
-            "attempts": store.attempts(n.id).await?.len(),
-        }));
-    }
-    view["notifications"] = serde_json::Value::Array(notifications);
+    view["notifications"] = notification_summaries(store, refund_transaction_id).await?;
     Ok(Some(view))
 }
 
@@ -564,14 +518,10 @@ pub async fn cancel_refund(
     refund_transaction_id: &str,
     note: &str,
 ) -> Result<sampan_domain::Refund, OpsError> {
-    use sampan_domain::payment::TransitionError;
     use sampan_domain::RefundOutcome;
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > 512 {
-        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
-    }
+    let note = operator_note(note)?;
     let memo = format!("cancelled by operator: {note}");
-    match store
+    store
         .settle_refund(
             refund_transaction_id,
             RefundOutcome::Cancelled,
@@ -580,14 +530,58 @@ pub async fn cancel_refund(
             Some(&memo),
         )
         .await
-    {
-        Ok(r) => Ok(r),
-        Err(StoreError::NotFound) => Err(OpsError::NotFound(format!(
-            "no refund {refund_transaction_id}"
-        ))),
-        Err(StoreError::Transition(TransitionError::AlreadyFinal(s))) => Err(OpsError::Invalid(
-            format!("refund {refund_transaction_id} is already {s}"),
-        )),
-        Err(e) => Err(e.into()),
+        .map_err(|e| forced_settlement_error(e, "refund", refund_transaction_id))
+}
+
+// ------------------------------------------------------------------ shared checks and views
+
+/// An operator's note for the journal: 1–512 characters once trimmed.
+fn operator_note(note: &str) -> Result<&str, OpsError> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 512 {
+        return Err(OpsError::Invalid("note must be 1-512 characters".into()));
+    }
+    Ok(note)
+}
+
+/// The creation-time cutoff of a "pending for at least N seconds" listing, with its limits
+/// checked.
+fn created_before(min_age_secs: i64, limit: i64) -> Result<i64, OpsError> {
+    if min_age_secs < 0 {
+        return Err(OpsError::Invalid("age must not be negative".into()));
+    }
+    if !(1..=10_000).contains(&limit) {
+        return Err(OpsError::Invalid("limit must be 1-10000".into()));
+    }
+    Ok(now_ms().saturating_sub(min_age_secs.saturating_mul(1000)))
+}
+
+/// The notifications of a transaction with how many attempts each has had.
+async fn notification_summaries(
+    store: &dyn Store,
+    reference: &str,
+) -> Result<serde_json::Value, StoreError> {
+    let mut notifications = Vec::new();
+    for n in store.notifications_for(reference).await? {
+        notifications.push(serde_json::json!({
+            "id": n.id,
+            "event": n.event,
+            "url": n.url,
+            "status": n.status.as_str(),
+            "attempts": store.attempts(n.id).await?.len(),
+        }));
+    }
+    Ok(serde_json::Value::Array(notifications))
+}
+
+/// An operator's forced settlement that the store refused, in the operator's words.
+fn forced_settlement_error(e: StoreError, kind: &str, id: &str) -> OpsError {
+    use sampan_domain::payment::TransitionError;
+    match e {
+        StoreError::NotFound => OpsError::NotFound(format!("no {kind} {id}")),
+        StoreError::Transition(TransitionError::AlreadyFinal(s)) => {
+            OpsError::Invalid(format!("{kind} {id} is already {s}"))
+        }
+        e => e.into(),
     }
 }
